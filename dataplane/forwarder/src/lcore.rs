@@ -1,0 +1,352 @@
+//! The run-to-completion loop of one forwarding lcore.
+//!
+//! One [`Lcore::run`] per lcore, pinned by EAL. Each turn of the loop does, in
+//! order (the NDN-DPDK / VPP shape):
+//!
+//! 1. **Quiescent state**: report to the FIB's RCU domain that this lcore holds
+//!    no reference into an old FIB, so the control thread may free it.
+//! 2. **Timers**: one TSC read per turn, the clock of the nack rate limiter.
+//! 3. **Rx burst** from each rx queue this lcore owns (and from the dispatch
+//!    rings other lcores fill, see [`crate::plan`]).
+//! 4. **Process** each frame with [`Pipeline::process`] against one FIB
+//!    snapshot held for the whole burst.
+//! 5. **Tx burst**: frames are buffered per egress port and sent with one
+//!    `tx_burst` per port per turn, or earlier when a buffer fills.
+//!
+//! Nothing in the loop allocates, locks, or makes a system call, except the
+//! idle back-off: after `idle_polls_before_sleep` empty turns the lcore goes
+//! RCU-offline and sleeps `idle_sleep` per turn, so that several routers (or a
+//! router and a traffic generator) can share a 2-core machine. `idle_sleep = 0`
+//! means pure busy polling, as a dedicated appliance would run.
+//!
+//! Counters are this lcore's own ([`LcoreCounters`], single writer).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_queue::ArrayQueue;
+use dmsc_fib::Fib;
+use dmsc_rcu::Reader;
+use dpdk::{Mbuf, MbufArray, Mempool, RingConsumer, RingProducer, RxQueue, TxQueue};
+
+use crate::counters::{DropReason, LcoreCounters};
+use crate::pipeline::{NackOutcome, Pipeline, Verdict};
+use crate::plan::lcore_for_flow;
+use crate::ratelimit::TokenBucket;
+
+/// Frames per rx burst.
+pub const BURST: usize = 32;
+/// Frames buffered per egress port before a forced tx burst.
+pub const TX_BUFFER: usize = 64;
+
+/// Byte offset of the flow label in an Ethernet frame carrying DMSC
+/// (14-byte Ethernet header + offset 8 in the DMSC fixed header).
+const FLOW_LABEL_OFFSET: usize = 14 + 8;
+
+/// Idle back-off and nack limits of an lcore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LcoreParams {
+    /// Empty turns before the lcore starts sleeping.
+    pub idle_polls_before_sleep: u32,
+    /// Sleep per empty turn once idle; zero = never sleep.
+    pub idle_sleep: Duration,
+    /// Nacks per second this lcore may send.
+    pub nack_rate_per_s: u32,
+    /// Nack burst size.
+    pub nack_burst: u32,
+}
+
+/// An rx queue this lcore polls.
+pub struct RxPort {
+    /// Port index.
+    pub port: usize,
+    /// The queue (owned: only this lcore polls it).
+    pub queue: RxQueue,
+    /// Whether frames from this queue are dispatched by flow label
+    /// (through [`Lcore::dispatch_to`]).
+    pub dispatch: bool,
+}
+
+/// Everything one forwarding lcore owns.
+pub struct Lcore {
+    /// Position in the configured lcore list (also its tx queue index).
+    pub index: usize,
+    /// Rx queues it polls.
+    pub rx: Vec<RxPort>,
+    /// Rings other lcores' dispatchers fill for it.
+    pub rings_in: Vec<RingConsumer>,
+    /// With flow-label dispatch: one ring producer per lcore index, `None`
+    /// at this lcore's own index (its share is processed in place). Empty if
+    /// this lcore dispatches nothing.
+    pub dispatch_to: Vec<Option<RingProducer>>,
+    /// Its tx queue on every port, indexed by port index.
+    pub tx: Vec<TxQueue>,
+    /// Its RCU reader of the FIB.
+    pub fib: Reader<Fib>,
+    /// The forwarding rules.
+    pub pipeline: Arc<Pipeline>,
+    /// Its counters (read by the statistics thread).
+    pub counters: Arc<LcoreCounters>,
+    /// Where nack mbufs come from.
+    pub pool: Arc<Mempool>,
+    /// Ring of control packets to the control thread.
+    pub punt: Arc<ArrayQueue<Mbuf>>,
+    /// Set by the main thread to stop the loop.
+    pub quit: Arc<AtomicBool>,
+    /// Idle and nack parameters.
+    pub params: LcoreParams,
+}
+
+struct Egress {
+    queues: Vec<TxQueue>,
+    bufs: Vec<MbufArray<TX_BUFFER>>,
+}
+
+impl Egress {
+    #[inline]
+    fn push(&mut self, port: usize, m: Mbuf, c: &LcoreCounters) {
+        let Some(buf) = self.bufs.get_mut(port) else {
+            c.drop(DropReason::NoRoute);
+            return;
+        };
+        if buf.is_full() {
+            let q = &mut self.queues[port];
+            Self::send(q, buf, port, c);
+        }
+        if let Err(m) = buf.push(m) {
+            c.drop(DropReason::TxFull);
+            drop(m);
+        }
+    }
+
+    #[inline]
+    fn send(q: &mut TxQueue, buf: &mut MbufArray<TX_BUFFER>, port: usize, c: &LcoreCounters) {
+        let bytes: u64 = (0..buf.len()).map(|i| buf.get(i).len() as u64).sum();
+        let before = buf.len();
+        let sent = q.tx_burst(buf);
+        if sent > 0 {
+            // Bytes of the unsent tail are subtracted below; exact per frame.
+            let unsent_bytes: u64 = (0..buf.len()).map(|i| buf.get(i).len() as u64).sum();
+            c.tx_packets.add(sent as u64);
+            c.tx_bytes.add(bytes - unsent_bytes);
+            c.port_tx(port, sent as u64);
+        }
+        debug_assert_eq!(before - sent, buf.len());
+    }
+
+    /// One tx burst per port with something buffered. What the queue did not
+    /// take stays buffered for the next turn (bounded by `TX_BUFFER`).
+    #[inline]
+    fn flush(&mut self, c: &LcoreCounters) {
+        for (port, (q, buf)) in self.queues.iter_mut().zip(self.bufs.iter_mut()).enumerate() {
+            if !buf.is_empty() {
+                Self::send(q, buf, port, c);
+            }
+        }
+    }
+}
+
+struct Work<'a> {
+    pipeline: &'a Pipeline,
+    counters: &'a LcoreCounters,
+    pool: &'a Mempool,
+    punt: &'a ArrayQueue<Mbuf>,
+    egress: &'a mut Egress,
+    bucket: &'a mut TokenBucket,
+    now: u64,
+}
+
+impl Work<'_> {
+    /// Processes every frame of `burst` against `fib`, emptying `burst`.
+    #[inline]
+    fn process_burst(&mut self, fib: &Fib, burst: &mut MbufArray<BURST>) {
+        let c = self.counters;
+        while let Some(mut m) = burst.pop_front() {
+            let len = m.len();
+            c.rx_packets.inc();
+            c.rx_bytes.add(len as u64);
+            if m.nb_segs() != 1 {
+                c.drop(DropReason::Malformed);
+                continue;
+            }
+            match self.pipeline.process(fib, m.data_mut()) {
+                Verdict::Forward { port } => {
+                    c.forwarded.inc();
+                    self.egress.push(usize::from(port), m, c);
+                }
+                Verdict::Punt => {
+                    if let Err(m) = self.punt.push(m) {
+                        c.drop(DropReason::PuntFull);
+                        drop(m);
+                    } else {
+                        c.punted.inc();
+                    }
+                }
+                Verdict::Drop { reason, nack } => {
+                    c.drop(reason);
+                    if let Some(reason) = nack {
+                        self.nack(fib, &m, reason);
+                    }
+                    // `m` is freed here.
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn nack(&mut self, fib: &Fib, original: &Mbuf, reason: dmsc_wire::nack::NackReason) {
+        let c = self.counters;
+        if !self.bucket.take(self.now) {
+            c.nacks_rate_limited.inc();
+            return;
+        }
+        let Some(mut out) = self.pool.alloc() else {
+            c.nacks_no_mbuf.inc();
+            return;
+        };
+        let room = out.tailroom();
+        let Some(buf) = out.append(room) else {
+            c.nacks_no_mbuf.inc();
+            return;
+        };
+        match self.pipeline.build_nack(fib, original.data(), reason, buf) {
+            NackOutcome::Built { port, len } => {
+                out.trim(room - len);
+                c.nacks_sent.inc();
+                self.egress.push(usize::from(port), out, c);
+            }
+            NackOutcome::NoRoute => c.nacks_no_route.inc(),
+            NackOutcome::NotAllowed => {}
+            NackOutcome::BufferTooSmall => c.nacks_no_mbuf.inc(),
+        }
+    }
+}
+
+impl Lcore {
+    /// Runs until `quit` is set. Returns 0 (the EAL launch convention).
+    pub fn run(self) -> i32 {
+        let Lcore { index, mut rx, rings_in, mut dispatch_to, tx, mut fib, pipeline, counters, pool, punt, quit, params } =
+            self;
+        let n_ports = tx.len();
+        let mut egress = Egress { queues: tx, bufs: (0..n_ports).map(|_| MbufArray::new()).collect() };
+        let hz = dpdk::tsc_hz();
+        let mut bucket = TokenBucket::new(params.nack_rate_per_s, params.nack_burst, hz, dpdk::tsc());
+        let mut burst: MbufArray<BURST> = MbufArray::new();
+        let mut staged: Vec<MbufArray<BURST>> = (0..dispatch_to.len()).map(|_| MbufArray::new()).collect();
+        let mut idle_turns: u32 = 0;
+        let c = &*counters;
+        tracing::debug!(lcore = dpdk::lcore_id(), index, rx = rx.len(), rings = rings_in.len(), "forwarding loop starts");
+
+        while !quit.load(Ordering::Relaxed) {
+            // 1. Quiescent state: no FIB reference survives from the last turn.
+            fib.quiescent();
+            // 2. Timers.
+            let now = dpdk::tsc();
+            let mut got = 0usize;
+            {
+                let snapshot = fib.read();
+                let mut work = Work {
+                    pipeline: &pipeline,
+                    counters: c,
+                    pool: &pool,
+                    punt: &punt,
+                    egress: &mut egress,
+                    bucket: &mut bucket,
+                    now,
+                };
+                // 3. Rx bursts, 4. process.
+                for r in rx.iter_mut() {
+                    let n = r.queue.rx_burst(&mut burst);
+                    if n == 0 {
+                        continue;
+                    }
+                    got += n;
+                    c.port_rx(r.port, n as u64);
+                    match r.dispatch && !dispatch_to.is_empty() {
+                        false => work.process_burst(&snapshot, &mut burst),
+                        true => {
+                            dispatch(&mut burst, &mut staged, &mut dispatch_to, index, c);
+                            // This lcore's own share is processed in place.
+                            if let Some(own) = staged.get_mut(index) {
+                                work.process_burst(&snapshot, own);
+                            }
+                        }
+                    }
+                }
+                for ring in rings_in.iter() {
+                    let n = ring.dequeue_burst(&mut burst);
+                    if n > 0 {
+                        got += n;
+                        work.process_burst(&snapshot, &mut burst);
+                    }
+                }
+            }
+            // 5. Tx bursts.
+            egress.flush(c);
+
+            c.polls.inc();
+            if got == 0 {
+                c.idle_polls.inc();
+                idle_turns = idle_turns.saturating_add(1);
+                if idle_turns > params.idle_polls_before_sleep && !params.idle_sleep.is_zero() {
+                    // Going offline lets FIB writers proceed without us while
+                    // we sleep; we re-read the FIB only after coming back.
+                    fib.offline();
+                    std::thread::sleep(params.idle_sleep);
+                    fib.online();
+                } else {
+                    std::hint::spin_loop();
+                }
+            } else {
+                idle_turns = 0;
+            }
+        }
+        // Leave nothing in flight: buffered frames are sent once more, then freed.
+        egress.flush(c);
+        tracing::debug!(index, "forwarding loop stops");
+        0
+    }
+}
+
+/// Moves every frame of `burst` to the staging array of the lcore its flow
+/// label selects, then enqueues each other lcore's share on its ring.
+#[inline]
+fn dispatch(
+    burst: &mut MbufArray<BURST>,
+    staged: &mut [MbufArray<BURST>],
+    producers: &mut [Option<RingProducer>],
+    own: usize,
+    c: &LcoreCounters,
+) {
+    let n = staged.len();
+    while let Some(m) = burst.pop_front() {
+        let d = m.data();
+        let label = match d.get(FLOW_LABEL_OFFSET..FLOW_LABEL_OFFSET + 4) {
+            Some(b) => u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+            None => 0, // runt: any lcore will drop it, pick ours
+        };
+        let target = if d.len() < FLOW_LABEL_OFFSET + 4 { own } else { lcore_for_flow(label, n) };
+        if let Err(m) = staged[target].push(m) {
+            // Cannot happen (staging arrays are as large as a burst), but
+            // never lose a frame silently.
+            c.dispatch_full.inc();
+            drop(m);
+        }
+    }
+    for (i, (stage, prod)) in staged.iter_mut().zip(producers.iter_mut()).enumerate() {
+        if i == own || stage.is_empty() {
+            continue;
+        }
+        let Some(prod) = prod.as_mut() else {
+            continue;
+        };
+        let want = stage.len();
+        let sent = prod.enqueue_burst(stage);
+        c.dispatched.add(sent as u64);
+        if sent < want {
+            c.dispatch_full.add((want - sent) as u64);
+            stage.clear();
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The per-packet forwarding decision, on plain bytes.
+//!
+//! [`Pipeline::process`] takes one received Ethernet frame and a FIB snapshot
+//! and decides what happens to it [draft-li-dmsc-architecture §6.2 steps 2–3]:
+//!
+//! 1. Ethernet: the EtherType must be the configured DMSC EtherType.
+//! 2. DMSC header: validated in one pass (`Packet::new_checked`): lengths,
+//!    both names, the field TLVs and the unknown-critical-field rule.
+//! 3. Control packets are link-local: punted to the control thread.
+//! 4. Hop limit: a packet that arrives with hop limit 0 or 1 is dropped
+//!    (and nacked), as IPv6 routers do [RFC 8200 §3].
+//! 5. Longest-prefix match of the destination name on whole components.
+//! 6. Next hop: among the equal-lowest-cost next hops, chosen by flow label,
+//!    so one flow keeps one path.
+//! 7. MTU of the egress port; then the frame is rewritten in place: hop limit
+//!    decremented, Ethernet destination = the neighbour's MAC, source = our
+//!    port's MAC.
+//!
+//! The function never allocates, locks or panics, whatever the bytes. It is
+//! kept apart from the DPDK loop ([`crate::lcore`]) so that every rule above is
+//! unit-tested on byte arrays, and so the same code runs in the pcap tools.
+//!
+//! Nacks are built by [`Pipeline::build_nack`] into a fresh buffer (an mbuf on
+//! an lcore) and routed back towards the *source* name of the offending packet
+//! ("the same process is applied for backhaul traffic", §6.2 step 4).
+
+use dmsc_fib::Fib;
+use dmsc_wire::ethernet::{self, Frame, MacAddr};
+use dmsc_wire::name::Name;
+use dmsc_wire::nack::{self, NackReason};
+use dmsc_wire::packet::{self, Packet, PacketType};
+use dmsc_wire::Error as WireError;
+
+use crate::counters::DropReason;
+
+/// What the router knows about one of its ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortInfo {
+    /// The port's own MAC: the Ethernet source of every frame sent on it.
+    pub mac: MacAddr,
+    /// Largest DMSC packet (header + payload, Ethernet header excluded) the
+    /// port may send, in bytes.
+    pub mtu: u16,
+}
+
+/// Outcome of [`Pipeline::process`] for one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Rewritten in place; send it on port index `port`.
+    Forward {
+        /// Index of the egress port in the router's port table.
+        port: u16,
+    },
+    /// A control packet: hand it to the control thread unchanged.
+    Punt,
+    /// Drop it, count `reason`, and if `nack` is set try to send a nack.
+    Drop {
+        /// The counter to bump.
+        reason: DropReason,
+        /// The nack the source should get, if the rules allow one.
+        nack: Option<NackReason>,
+    },
+}
+
+/// Result of [`Pipeline::build_nack`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NackOutcome {
+    /// A complete Ethernet frame of `len` bytes was written; send it on `port`.
+    Built {
+        /// Egress port index.
+        port: u16,
+        /// Frame length in bytes.
+        len: usize,
+    },
+    /// The nack rules forbid a nack for this packet (it is itself a nack or a
+    /// control packet, carries NO_NACK, has no source name, or cannot be parsed).
+    NotAllowed,
+    /// No FIB entry leads back to the source name.
+    NoRoute,
+    /// `out` was too small for the nack.
+    BufferTooSmall,
+}
+
+/// Static per-router forwarding parameters.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    ethertype: u16,
+    ports: Vec<PortInfo>,
+    router_name: Name,
+    nack_hop_limit: u8,
+}
+
+impl Pipeline {
+    /// `ports` is indexed by the port index used in FIB next hops.
+    pub fn new(ethertype: u16, ports: Vec<PortInfo>, router_name: Name, nack_hop_limit: u8) -> Self {
+        Pipeline { ethertype, ports, router_name, nack_hop_limit }
+    }
+
+    /// The DMSC EtherType this pipeline accepts.
+    pub fn ethertype(&self) -> u16 {
+        self.ethertype
+    }
+
+    /// The port table.
+    pub fn ports(&self) -> &[PortInfo] {
+        &self.ports
+    }
+
+    /// Decides the fate of one frame and, if it is forwarded, rewrites it in
+    /// place (hop limit, Ethernet addresses). See the module docs for the rules.
+    #[inline]
+    pub fn process(&self, fib: &Fib, frame: &mut [u8]) -> Verdict {
+        let ethertype = match Frame::new_checked(&*frame) {
+            Ok(f) => f.ethertype(),
+            Err(_) => return drop(DropReason::NotDmsc, None),
+        };
+        if ethertype != self.ethertype {
+            return drop(DropReason::NotDmsc, None);
+        }
+        let l3 = &mut frame[ethernet::HEADER_LEN..];
+        let pkt = match Packet::new_checked(&*l3) {
+            Ok(p) => p,
+            Err(e) => return drop(DropReason::Malformed, malformed_nack(e)),
+        };
+        if pkt.packet_type() == PacketType::Control {
+            return Verdict::Punt;
+        }
+        let hop_limit = pkt.hop_limit();
+        if hop_limit <= 1 {
+            return drop(DropReason::HopLimit, Some(NackReason::HopLimitExceeded));
+        }
+        let Some(entry) = fib.lookup(pkt.dst_name()) else {
+            return drop(DropReason::NoRoute, Some(NackReason::NoRoute));
+        };
+        let nh = *entry.next_hop_for_flow(pkt.flow_label());
+        let Some(port) = self.ports.get(usize::from(nh.port)) else {
+            // A FIB that names a port we do not have: treat as no route.
+            return drop(DropReason::NoRoute, Some(NackReason::NoRoute));
+        };
+        if pkt.total_len() as usize > usize::from(port.mtu) {
+            return drop(DropReason::TooBig, Some(NackReason::TooBig));
+        }
+        Packet::new_unchecked(&mut *l3).set_hop_limit(hop_limit - 1);
+        let mut eth = Frame::new_unchecked(&mut *frame);
+        eth.set_dst_addr(nh.mac);
+        eth.set_src_addr(port.mac);
+        Verdict::Forward { port: nh.port }
+    }
+
+    /// Builds, in `out`, the Ethernet frame of a nack for the frame `original`
+    /// (as received, before any rewrite) and routes it by the original's
+    /// source name. Returns where to send it. Never panics.
+    pub fn build_nack(&self, fib: &Fib, original: &[u8], reason: NackReason, out: &mut [u8]) -> NackOutcome {
+        let Some(l3) = original.get(ethernet::HEADER_LEN..) else {
+            return NackOutcome::NotAllowed;
+        };
+        let Ok(pkt) = Packet::new_checked(l3) else {
+            // Only fully valid packets are nacked from here; a packet whose
+            // fields are malformed is nacked through `build_malformed_nack`.
+            return self.build_malformed_nack(fib, l3, out);
+        };
+        let Ok(repr) = packet::Repr::parse(&pkt) else {
+            return NackOutcome::NotAllowed;
+        };
+        self.emit_nack(fib, &repr, reason, out)
+    }
+
+    fn emit_nack(&self, fib: &Fib, repr: &packet::Repr<'_>, reason: NackReason, out: &mut [u8]) -> NackOutcome {
+        if !nack::may_nack(repr) {
+            return NackOutcome::NotAllowed;
+        }
+        let Some(entry) = fib.lookup(repr.src) else {
+            return NackOutcome::NoRoute;
+        };
+        let nh = *entry.next_hop_for_flow(repr.flow_label);
+        let Some(port) = self.ports.get(usize::from(nh.port)) else {
+            return NackOutcome::NoRoute;
+        };
+        let l3_len = nack::nack_len(repr, self.router_name.as_ref());
+        if out.len() < ethernet::HEADER_LEN + l3_len {
+            return NackOutcome::BufferTooSmall;
+        }
+        let eth = ethernet::Repr { src: port.mac, dst: nh.mac, ethertype: self.ethertype };
+        eth.emit(&mut Frame::new_unchecked(&mut out[..ethernet::HEADER_LEN]));
+        match nack::emit_nack(
+            repr,
+            reason,
+            self.router_name.as_ref(),
+            self.nack_hop_limit,
+            &mut out[ethernet::HEADER_LEN..],
+        ) {
+            Ok(n) => NackOutcome::Built { port: nh.port, len: ethernet::HEADER_LEN + n },
+            Err(_) => NackOutcome::BufferTooSmall,
+        }
+    }
+
+    /// A packet whose fixed header and names are valid but whose fields are
+    /// not (unknown critical field, field overrunning the header) still has a
+    /// usable source name: nack it as Malformed.
+    fn build_malformed_nack(&self, fib: &Fib, l3: &[u8], out: &mut [u8]) -> NackOutcome {
+        match packet::salvage(l3) {
+            Some(repr) => self.emit_nack(fib, &repr, NackReason::Malformed, out),
+            None => NackOutcome::NotAllowed,
+        }
+    }
+}
+
+#[inline(always)]
+fn drop(reason: DropReason, nack: Option<NackReason>) -> Verdict {
+    Verdict::Drop { reason, nack }
+}
+
+/// Which validation failures still leave a source name to nack.
+fn malformed_nack(e: WireError) -> Option<NackReason> {
+    match e {
+        WireError::UnknownCriticalField(_) | WireError::BadField => Some(NackReason::Malformed),
+        _ => None,
+    }
+}
+
