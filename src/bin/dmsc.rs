@@ -1,1 +1,254 @@
-fn main() {}
+//! `dmsc`: the operator's and tester's tool: DMSC traffic in pcap files and
+//! on Linux interfaces.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use dmsc::{link, traffic};
+use dmsc_wire::ethernet::MacAddr;
+use dmsc_wire::name::Name;
+
+#[derive(Parser)]
+#[command(name = "dmsc", version, about = "DMSC traffic and operations tool")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// pcap files of DMSC traffic.
+    #[command(subcommand)]
+    Pcap(PcapCmd),
+    /// Send the frames of a pcap file on an interface (AF_PACKET via libpcap).
+    Send {
+        /// Interface name.
+        #[arg(long)]
+        iface: String,
+        /// pcap file to send.
+        #[arg(long)]
+        pcap: PathBuf,
+        /// Frames per second; 0 = as fast as possible.
+        #[arg(long, default_value_t = 0)]
+        rate_pps: u64,
+    },
+    /// Capture DMSC frames arriving on an interface; print one line each.
+    Capture {
+        /// Interface name.
+        #[arg(long)]
+        iface: String,
+        /// Stop after this many frames.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Stop after this many milliseconds.
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: u64,
+        /// Stop once no frame has arrived for this many milliseconds (after the first).
+        #[arg(long)]
+        idle_ms: Option<u64>,
+        /// Also write the frames to this pcap file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// DMSC EtherType.
+        #[arg(long, default_value = "0x88b5", value_parser = parse_u16)]
+        ethertype: u16,
+        /// Print only the count.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PcapCmd {
+    /// Write generated DMSC traffic to a pcap file.
+    Gen {
+        /// Output pcap file.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// A destination prefix (repeatable); flows extend it by one component.
+        #[arg(long = "name")]
+        names: Vec<Name>,
+        /// File with one destination prefix per line (# comments allowed).
+        #[arg(long)]
+        names_file: Option<PathBuf>,
+        /// Number of frames.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Number of flows.
+        #[arg(long, default_value_t = 16)]
+        flows: usize,
+        /// Frame size distribution `SIZE[:WEIGHT],...` in bytes (FCS excluded).
+        #[arg(long, default_value = "64")]
+        sizes: String,
+        /// Share of packets to unrouted names under /dmsc-miss.
+        #[arg(long, default_value_t = 0.0)]
+        miss_share: f64,
+        /// Share of packets with hop limit 1.
+        #[arg(long, default_value_t = 0.0)]
+        expired_share: f64,
+        /// Share of malformed DMSC frames.
+        #[arg(long, default_value_t = 0.0)]
+        malformed_share: f64,
+        /// Share of non-DMSC (IPv4) frames.
+        #[arg(long, default_value_t = 0.0)]
+        foreign_share: f64,
+        /// Source name of the requests.
+        #[arg(long, default_value = "/client")]
+        src: Name,
+        /// Hop limit.
+        #[arg(long, default_value_t = 64)]
+        hop_limit: u8,
+        /// Ethernet source MAC.
+        #[arg(long, default_value = "02:00:00:00:0c:01")]
+        src_mac: MacAddr,
+        /// Ethernet destination MAC (the router's port).
+        #[arg(long, default_value = "02:00:00:00:0d:01")]
+        dst_mac: MacAddr,
+        /// DMSC EtherType.
+        #[arg(long, default_value = "0x88b5", value_parser = parse_u16)]
+        ethertype: u16,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Decode a pcap file of DMSC frames into readable lines.
+    Dump {
+        /// The pcap file.
+        file: PathBuf,
+        /// DMSC EtherType.
+        #[arg(long, default_value = "0x88b5", value_parser = parse_u16)]
+        ethertype: u16,
+        /// Print frame counts per packet type and destination prefix instead.
+        #[arg(long)]
+        summary: bool,
+        /// With --summary: group by the first N components of the destination.
+        #[arg(long)]
+        depth: Option<usize>,
+        /// With --summary: group by the destination minus its last N
+        /// components (e.g. 1 drops the per-flow component `dmsc pcap gen` adds).
+        #[arg(long, default_value_t = 0)]
+        strip: usize,
+    },
+}
+
+fn parse_u16(s: &str) -> Result<u16, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u16::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.map_err(|e| format!("{s}: {e}"))
+}
+
+fn main() {
+    dmsc::init_logging("warn");
+    if let Err(e) = run(Cli::parse()) {
+        // A reader that stops early (`dmsc pcap dump F | head`) is not an error.
+        let broken_pipe = e
+            .chain()
+            .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe));
+        if broken_pipe {
+            return;
+        }
+        eprintln!("dmsc: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match cli.cmd {
+        Cmd::Pcap(PcapCmd::Gen {
+            out,
+            mut names,
+            names_file,
+            count,
+            flows,
+            sizes,
+            miss_share,
+            expired_share,
+            malformed_share,
+            foreign_share,
+            src,
+            hop_limit,
+            src_mac,
+            dst_mac,
+            ethertype,
+            seed,
+        }) => {
+            if let Some(f) = names_file {
+                let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+                for (i, line) in text.lines().enumerate() {
+                    let line = line.split('#').next().unwrap_or("").trim();
+                    if !line.is_empty() {
+                        names.push(line.parse().with_context(|| format!("{}:{}: bad name", f.display(), i + 1))?);
+                    }
+                }
+            }
+            let spec = traffic::GenSpec {
+                names,
+                count,
+                flows,
+                sizes: traffic::parse_sizes(&sizes)?,
+                miss_share,
+                expired_share,
+                malformed_share,
+                foreign_share,
+                src,
+                hop_limit,
+                src_mac,
+                dst_mac,
+                ethertype,
+                seed,
+            };
+            let frames = traffic::generate(&spec)?;
+            let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+            let n = traffic::write_pcap(BufWriter::new(file), frames.iter().map(|f| &f.bytes))?;
+            eprintln!("wrote {n} frames to {}", out.display());
+        }
+        Cmd::Pcap(PcapCmd::Dump { file, ethertype, summary, depth, strip }) => {
+            let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
+            let frames = traffic::read_pcap(BufReader::new(f))?;
+            if summary {
+                writeln!(out, "{} frames", frames.len())?;
+                let group = traffic::Grouping { depth, strip };
+                for (key, n) in traffic::summarize(&frames, ethertype, group) {
+                    writeln!(out, "{n:>8}  {key}")?;
+                }
+            } else {
+                for (i, frame) in frames.iter().enumerate() {
+                    writeln!(out, "{:>6} {}", i + 1, traffic::describe(frame, ethertype))?;
+                }
+            }
+        }
+        Cmd::Send { iface, pcap, rate_pps } => {
+            let f = File::open(&pcap).with_context(|| format!("opening {}", pcap.display()))?;
+            let frames = traffic::read_pcap(BufReader::new(f))?;
+            let n = link::send(&iface, &frames, rate_pps)?;
+            eprintln!("sent {n} frames on {iface}");
+        }
+        Cmd::Capture { iface, count, timeout_ms, idle_ms, out: out_file, ethertype, quiet } => {
+            let limits = link::CaptureLimits {
+                count,
+                timeout: Duration::from_millis(timeout_ms),
+                idle: idle_ms.map(Duration::from_millis),
+            };
+            let frames = link::capture(&iface, ethertype, limits)?;
+            if !quiet {
+                for (i, f) in frames.iter().enumerate() {
+                    writeln!(out, "{:>6} {}", i + 1, traffic::describe(f, ethertype))?;
+                }
+            }
+            if let Some(path) = out_file {
+                let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+                traffic::write_pcap(BufWriter::new(file), &frames)?;
+            }
+            writeln!(out, "captured {} frames on {iface}", frames.len())?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

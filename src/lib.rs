@@ -1,0 +1,19 @@
+//! The `dmscd` router daemon and the `dmsc` operator tool.
+//!
+//! * [`router`]: start-up, run and shutdown of one router process.
+//! * [`stats`]: counter tables and JSON reports.
+//! * [`traffic`]: DMSC traffic generation and decoding (pcap files).
+//! * [`link`]: sending and capturing frames on Linux interfaces.
+#![forbid(unsafe_code)]
+
+pub mod link;
+pub mod router;
+pub mod stats;
+pub mod traffic;
+
+/// Sets up `tracing` output on stderr; `RUST_LOG` overrides `default`.
+pub fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,299 @@
+//! Start-up, run and shutdown of one DMSC router process (`dmscd run`).
+//!
+//! Order of start-up, each step failing cleanly with a message:
+//! EAL (with the ports' devices and the lcore list from the configuration),
+//! the mbuf pool, the ports (configured with one tx queue per forwarding lcore,
+//! then started), the FIB built from the static routes and published through
+//! RCU, the control thread, then one forwarding loop per lcore. Shutdown
+//! reverses it: lcores stop, the control thread drains, ports stop and close,
+//! EAL cleans up. The counters table is printed periodically and at the end.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use crossbeam_queue::ArrayQueue;
+use dmsc_config::Config;
+use dmsc_controlplane::{ControlThread, PUNT_RING_SIZE};
+use dmsc_fib::{Fib, NextHop};
+use dmsc_forwarder::lcore::{Lcore, LcoreParams, RxPort};
+use dmsc_forwarder::plan::{self, Dispatch, PortSpec};
+use dmsc_forwarder::{LcoreCounters, Pipeline, PortInfo};
+use dmsc_rcu::Rcu;
+use dmsc_wire::ethernet::{self, MacAddr};
+use dpdk::{Eal, MbufRing, Mempool, Port, PortConfig};
+
+use crate::stats::Report;
+
+/// Options of `dmscd run` beyond the configuration file.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Stop once no frame has arrived for this long, after at least one did
+    /// (for finite inputs such as a pcap file).
+    pub exit_when_idle: Option<Duration>,
+    /// Stop after this long in any case.
+    pub duration: Option<Duration>,
+    /// Write the final counters as JSON to this file.
+    pub stats_json: Option<PathBuf>,
+}
+
+/// The EAL argument list (program name excluded): the lcore list (first =
+/// main lcore), the configuration's extra arguments, the ports' devices.
+/// The configuration already rejects lcore options in `eal.args`.
+pub fn eal_args(cfg: &Config) -> Vec<String> {
+    cfg.eal_argv("dmscd").split_off(1)
+}
+
+/// Builds the FIB of the static routes. Next-hop ports are port indices in
+/// configuration order.
+pub fn static_fib(cfg: &Config) -> Result<Fib> {
+    let mut routes = Vec::with_capacity(cfg.routes.len());
+    for r in &cfg.routes {
+        let mut hops = Vec::with_capacity(r.next_hops.len());
+        for nh in &r.next_hops {
+            let port = cfg
+                .port_index(&nh.port)
+                .with_context(|| format!("route {}: unknown port {}", r.prefix, nh.port))?;
+            let mac = cfg.ports[port]
+                .neighbors
+                .iter()
+                .find(|n| n.name == nh.neighbor)
+                .map(|n| n.mac)
+                .with_context(|| format!("route {}: unknown neighbor {} on {}", r.prefix, nh.neighbor, nh.port))?;
+            hops.push(NextHop { port: port as u16, mac, cost: nh.cost });
+        }
+        routes.push((r.prefix.clone(), hops));
+    }
+    Fib::build(routes).context("building the FIB from the static routes")
+}
+
+/// Mbuf data room: the largest frame of any port plus DPDK's headroom, at
+/// least DPDK's default (2048 + 128 bytes).
+fn data_room_bytes(cfg: &Config) -> u16 {
+    let max_mtu = cfg.ports.iter().map(|p| p.mtu).max().unwrap_or(1500) as usize;
+    let need = max_mtu + ethernet::HEADER_LEN + 4 + 128;
+    need.max(2048 + 128).min(u16::MAX as usize) as u16
+}
+
+/// Runs the router until SIGINT/SIGTERM (or an option says stop) and returns
+/// the final counters.
+pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
+    let quit = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, quit.clone()).context("SIGINT handler")?;
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, quit.clone()).context("SIGTERM handler")?;
+
+    // Threads started after EAL initialisation inherit the main lcore's CPU
+    // affinity and would compete with its forwarding loop: the control and
+    // statistics threads are started first, and receive what they need later.
+    let n_lcores = cfg.dataplane.lcores.len();
+    let punt: Vec<Arc<ArrayQueue<dpdk::Mbuf>>> =
+        (0..n_lcores).map(|_| Arc::new(ArrayQueue::new(PUNT_RING_SIZE))).collect();
+    let counters: Vec<Arc<LcoreCounters>> = (0..n_lcores).map(|_| Arc::new(LcoreCounters::default())).collect();
+    let control = ControlThread::spawn(punt.clone()).context("starting the control thread")?;
+    let (ports_tx, ports_rx) = std::sync::mpsc::channel::<Vec<Port>>();
+    let stats_thread = spawn_stats_thread(cfg, opts, quit.clone(), counters.clone(), &control, ports_rx)?;
+
+    let args = eal_args(cfg);
+    tracing::info!(?args, "initialising EAL");
+    let eal = Eal::init(&args).context("EAL initialisation failed (see the EAL messages above)")?;
+    let lcore_ids = cfg.dataplane.lcores.clone();
+    if eal.main_lcore() != lcore_ids[0] {
+        bail!("EAL main lcore is {} but dataplane.lcores starts with {}", eal.main_lcore(), lcore_ids[0]);
+    }
+
+    let pool = Arc::new(
+        Mempool::pktmbuf(
+            "dmsc_mbufs",
+            cfg.dataplane.mbufs,
+            cfg.dataplane.mbuf_cache,
+            data_room_bytes(cfg),
+            dpdk::socket_id(),
+        )
+        .context("creating the mbuf pool (more memory: -m, or hugepages)")?,
+    );
+
+    // Ports.
+    let specs: Vec<PortSpec> = cfg
+        .ports
+        .iter()
+        .map(|p| PortSpec {
+            rx_queues: p.rx_queues,
+            dispatch: match p.dispatch {
+                dmsc_config::Dispatch::Queues => Dispatch::Queues,
+                dmsc_config::Dispatch::FlowLabel => Dispatch::FlowLabel,
+            },
+        })
+        .collect();
+    let plan = plan::plan(&specs, n_lcores);
+    let mut ports = Vec::with_capacity(cfg.ports.len());
+    let mut infos = Vec::with_capacity(cfg.ports.len());
+    for p in &cfg.ports {
+        let port = Port::by_name(p.device.dpdk_name())
+            .with_context(|| format!("port {}: no DPDK port named {}", p.name, p.device.dpdk_name()))?;
+        let conf = PortConfig {
+            rx_queues: p.rx_queues,
+            tx_queues: plan.tx_queues_per_port,
+            rx_descriptors: cfg.dataplane.rx_descriptors,
+            tx_descriptors: cfg.dataplane.tx_descriptors,
+            mtu: p.mtu,
+        };
+        port.configure(&conf, &pool).with_context(|| format!("port {}: configure", p.name))?;
+        port.start().with_context(|| format!("port {}: start", p.name))?;
+        let mac = MacAddr(port.mac_addr());
+        tracing::info!(port = %p.name, id = port.id(), %mac, device = %p.device.dpdk_name(), "port started");
+        infos.push(PortInfo { mac, mtu: p.mtu });
+        ports.push(port);
+    }
+
+    // FIB, published through RCU.
+    let fib = static_fib(cfg)?;
+    tracing::info!(prefixes = fib.len(), bytes = fib.memory_bytes(), "FIB built from static routes");
+    let rcu = Rcu::new(fib);
+
+    let pipeline = Arc::new(Pipeline::new(
+        cfg.dataplane.ethertype,
+        infos.clone(),
+        cfg.node.name.clone(),
+        cfg.dataplane.nack_hop_limit,
+    ));
+    let params = LcoreParams {
+        idle_polls_before_sleep: cfg.dataplane.idle_polls_before_sleep,
+        idle_sleep: cfg.dataplane.idle_sleep,
+        nack_rate_per_s: cfg.dataplane.nack_rate_per_s,
+        nack_burst: cfg.dataplane.nack_burst,
+    };
+
+    // Dispatch rings: from every dispatching lcore to every other lcore.
+    let mut producers: Vec<Vec<Option<dpdk::RingProducer>>> = (0..n_lcores).map(|_| Vec::new()).collect();
+    let mut consumers: Vec<Vec<dpdk::RingConsumer>> = (0..n_lcores).map(|_| Vec::new()).collect();
+    for d in plan.dispatchers() {
+        producers[d] = (0..n_lcores).map(|_| None).collect();
+        for t in 0..n_lcores {
+            if t == d {
+                continue;
+            }
+            let ring = MbufRing::new(&format!("dmsc_disp_{d}_{t}"), 4096)
+                .with_context(|| format!("dispatch ring {d}->{t}"))?;
+            let (prod, cons) = ring.split();
+            producers[d][t] = Some(prod);
+            consumers[t].push(cons);
+        }
+    }
+
+    let mut lcores = Vec::with_capacity(n_lcores);
+    for (lp, (prods, cons)) in plan.lcores.iter().zip(producers.into_iter().zip(consumers)) {
+        let mut rx = Vec::with_capacity(lp.rx.len());
+        for b in &lp.rx {
+            let queue = ports[b.port]
+                .rx_queue(b.queue)
+                .with_context(|| format!("port {}: rx queue {}", cfg.ports[b.port].name, b.queue))?;
+            rx.push(RxPort { port: b.port, queue, dispatch: b.dispatch });
+        }
+        let mut tx = Vec::with_capacity(ports.len());
+        for (p, pc) in ports.iter().zip(&cfg.ports) {
+            tx.push(p.tx_queue(lp.index as u16).with_context(|| format!("port {}: tx queue {}", pc.name, lp.index))?);
+        }
+        lcores.push(Lcore {
+            index: lp.index,
+            rx,
+            rings_in: cons,
+            dispatch_to: prods,
+            tx,
+            fib: rcu.register(),
+            pipeline: pipeline.clone(),
+            counters: counters[lp.index].clone(),
+            pool: pool.clone(),
+            punt: punt[lp.index].clone(),
+            quit: quit.clone(),
+            params,
+        });
+    }
+
+    // The statistics thread can now read the ports.
+    let _ = ports_tx.send(ports.clone());
+
+    // Launch: workers on their lcores, the first lcore's loop on this (main) thread.
+    let mut it = lcores.into_iter();
+    let main_loop = it.next().context("no forwarding lcore")?;
+    for (l, lcore_id) in it.zip(lcore_ids.iter().skip(1)) {
+        eal.launch(*lcore_id, move || l.run()).with_context(|| format!("launching lcore {lcore_id}"))?;
+    }
+    tracing::info!(lcores = ?lcore_ids, "forwarding");
+    main_loop.run();
+    eal.wait_all();
+    quit.store(true, Ordering::Relaxed);
+    let _ = stats_thread.join();
+
+    let control_counters = control.counters.clone();
+    control.stop();
+    let control_received = control_counters.received.load(Ordering::Relaxed);
+    let report = Report::collect(
+        &cfg.node.name.to_string(),
+        &cfg.ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+        &ports,
+        &counters,
+        control_received,
+    );
+    for (p, cfgp) in ports.iter().zip(&cfg.ports) {
+        if let Err(e) = p.stop() {
+            tracing::warn!(port = %cfgp.name, error = %e, "port stop");
+        }
+        if let Err(e) = p.close() {
+            tracing::warn!(port = %cfgp.name, error = %e, "port close");
+        }
+    }
+    drop(rcu);
+    drop(pool);
+    drop(eal);
+    Ok(report)
+}
+
+/// The statistics thread: the periodic counter table, and the idle and
+/// duration stops. Started before EAL; gets the ports once they exist.
+fn spawn_stats_thread(
+    cfg: &Config,
+    opts: &RunOptions,
+    quit: Arc<AtomicBool>,
+    counters: Vec<Arc<LcoreCounters>>,
+    control: &ControlThread,
+    ports_rx: std::sync::mpsc::Receiver<Vec<Port>>,
+) -> Result<std::thread::JoinHandle<()>> {
+    let control_counters = control.counters.clone();
+    let names: Vec<String> = cfg.ports.iter().map(|p| p.name.clone()).collect();
+    let interval = cfg.dataplane.stats_interval;
+    let node = cfg.node.name.to_string();
+    let (idle, duration) = (opts.exit_when_idle, opts.duration);
+    let handle = std::thread::Builder::new().name("dmsc-stats".into()).spawn(move || {
+        // Start-up failures drop the sender: nothing to report then.
+        let Ok(ports) = ports_rx.recv() else { return };
+        let start = Instant::now();
+        let mut last_print = Instant::now();
+        let (mut last_rx, mut last_change) = (0u64, Instant::now());
+        while !quit.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+            let rx: u64 = counters.iter().map(|c| c.rx_packets.get()).sum();
+            if rx != last_rx {
+                (last_rx, last_change) = (rx, Instant::now());
+            }
+            if let Some(idle) = idle {
+                if rx > 0 && last_change.elapsed() >= idle {
+                    tracing::info!(idle_ms = idle.as_millis() as u64, "input idle: stopping");
+                    quit.store(true, Ordering::Relaxed);
+                }
+            }
+            if duration.is_some_and(|d| start.elapsed() >= d) {
+                quit.store(true, Ordering::Relaxed);
+            }
+            if let Some(iv) = interval {
+                if last_print.elapsed() >= iv {
+                    last_print = Instant::now();
+                    let received = control_counters.received.load(Ordering::Relaxed);
+                    println!("{}", Report::collect(&node, &names, &ports, &counters, received).table());
+                }
+            }
+        }
+    })?;
+    Ok(handle)
+}

@@ -1,0 +1,285 @@
+//! The data plane on `net_tap` ports whose kernel ends live in two network
+//! namespaces that this test creates (and deletes, by name, whatever happens).
+//!
+//! ```text
+//!   netns dmsct-<pid>-a            root netns: dmscd /test/tap          netns dmsct-<pid>-b
+//!   +------------------+         +----------------------------+        +------------------+
+//!   | dta<pid>         |◀─tap──▶ | p0 (net_tap0)  (net_tap1) p1| ◀─tap─▶| dtb<pid>         |
+//!   | 02:00:00:00:0a:01|         | /svc → p1 nb                |        | 02:00:00:00:0b:01|
+//!   | dmsc send        |         | /client → p0 na             |        | dmsc capture     |
+//!   +------------------+         +----------------------------+        +------------------+
+//! ```
+//!
+//! The sender writes DMSC frames with an AF_PACKET socket; the router forwards
+//! them by its FIB; the capture in the other namespace must see every routable
+//! frame exactly once, rewritten (hop limit − 1, MACs), and the misses must
+//! come back to the sender's namespace as nacks.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use dmsc::traffic::{self, GenSpec, Kind};
+use dmsc_wire::ethernet::{Frame, MacAddr};
+use dmsc_wire::packet::{Packet, PacketType};
+
+const A_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0a, 0x01]);
+const B_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0b, 0x01]);
+
+/// Deletes the namespaces on drop, after the processes using them are gone.
+struct Netns(Vec<String>);
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = run_with_deadline("ip", Command::new("ip").args(args), Duration::from_secs(10));
+    assert_success(&format!("ip {}", args.join(" ")), &out);
+}
+
+/// Waits until the router has started the tap port `name`. The tap PMD
+/// creates the interface when EAL probes the device but attaches its queue
+/// file descriptors later, by name and in the current namespace, when the port
+/// is configured; moving the interface before that would leave the queues on
+/// a new interface of the same name. The PMD sets the interface UP at port
+/// start, after the queues exist: that flag is the signal.
+fn wait_for_started_tap(name: &str, limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(o) = Command::new("ip").args(["-o", "link", "show", "dev", name]).output() {
+            let line = String::from_utf8_lossy(&o.stdout);
+            let flags = line.split('<').nth(1).and_then(|r| r.split('>').next()).unwrap_or("");
+            if flags.split(',').any(|f| f == "UP") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("tap {name} was not started within {limit:?}");
+}
+
+/// Waits until `ifc` in `ns` can transmit: Linux attaches the real qdisc in
+/// its deferred link-watch work (up to ~1 s after `ip link set up`); until
+/// then the interface has the `noop` qdisc, which drops every frame sent.
+fn wait_until_ready(ns: &str, ifc: &str, limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        let out = Command::new("ip").args(["-n", ns, "-o", "link", "show", "dev", ifc]).output();
+        if let Ok(o) = out {
+            let line = String::from_utf8_lossy(&o.stdout);
+            if line.contains("LOWER_UP") && !line.contains("qdisc noop") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{ifc} in {ns} not ready to transmit within {limit:?}");
+}
+
+#[test]
+fn tap_run_forwards_between_namespaces() {
+    assert!(
+        Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false),
+        "this test creates network namespaces and needs root"
+    );
+    let tag = "tap";
+    let pid = std::process::id();
+    let (ns_a, ns_b) = (format!("dmsct-{pid}-a"), format!("dmsct-{pid}-b"));
+    let (if_a, if_b) = (format!("dta{pid}"), format!("dtb{pid}"));
+    let (_guard, dir) = tmpdir();
+    let _ = Command::new("ip").args(["netns", "del", &ns_a]).status();
+    let _ = Command::new("ip").args(["netns", "del", &ns_b]).status();
+    // Declared before the router so that it is dropped after it.
+    let netns = Netns(vec![ns_a.clone(), ns_b.clone()]);
+    ip(&["netns", "add", &ns_a]);
+    ip(&["netns", "add", &ns_b]);
+
+    let cfg = format!(
+        r#"
+[node]
+name = "/test/tap"
+role = "sr"
+[eal]
+args = {eal}
+[dataplane]
+lcores = [0]
+stats_interval_s = 0
+[[ports]]
+name = "p0"
+device = "net_tap0,iface={if_a}"
+  [[ports.neighbors]]
+  name = "na"
+  mac = "{A_MAC}"
+[[ports]]
+name = "p1"
+device = "net_tap1,iface={if_b}"
+  [[ports.neighbors]]
+  name = "nb"
+  mac = "{B_MAC}"
+[[routes]]
+prefix = "/svc"
+next_hops = [{{ port = "p1", neighbor = "nb" }}]
+[[routes]]
+prefix = "/client"
+next_hops = [{{ port = "p0", neighbor = "na" }}]
+"#,
+        eal = test_eal_args(tag)
+    );
+    std::fs::write(dir.join("tap.toml"), cfg).unwrap();
+    let stats_path = dir.join("stats.json");
+    let router = Proc::spawn(
+        "dmscd",
+        Command::new(DMSCD).args([
+            "run",
+            "--config",
+            &path_str(&dir.join("tap.toml")),
+            "--duration-s",
+            "60",
+            "--stats-json",
+            &path_str(&stats_path),
+        ]),
+    );
+    wait_for_started_tap(&if_a, Duration::from_secs(30));
+    wait_for_started_tap(&if_b, Duration::from_secs(10));
+    for (ns, ifc, mac) in [(&ns_a, &if_a, A_MAC), (&ns_b, &if_b, B_MAC)] {
+        ip(&["link", "set", ifc, "netns", ns]);
+        ip(&["-n", ns, "link", "set", ifc, "address", &mac.to_string()]);
+        // No IPv6 chatter (router solicitations, DAD) on the test links.
+        let _ = Command::new("ip")
+            .args(["netns", "exec", ns, "sysctl", "-qw", &format!("net.ipv6.conf.{ifc}.disable_ipv6=1")])
+            .status();
+        ip(&["-n", ns, "link", "set", ifc, "up"]);
+    }
+    wait_until_ready(&ns_a, &if_a, Duration::from_secs(10));
+    wait_until_ready(&ns_b, &if_b, Duration::from_secs(10));
+
+    // Traffic: 400 routable requests and 40 misses, hop limit 16.
+    let spec = GenSpec {
+        names: vec!["/svc/orders".parse().unwrap(), "/svc/payments/charge".parse().unwrap()],
+        count: 440,
+        flows: 8,
+        sizes: traffic::parse_sizes("64:3,300:1").unwrap(),
+        miss_share: 0.1,
+        src_mac: A_MAC,
+        hop_limit: 16,
+        seed: 11,
+        ..GenSpec::default()
+    };
+    let frames = traffic::generate(&spec).unwrap();
+    let routable = frames.iter().filter(|f| f.kind == Kind::Routable).count();
+    let misses = frames.iter().filter(|f| f.kind == Kind::Miss).count();
+    traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), frames.iter().map(|f| &f.bytes)).unwrap();
+
+    let capture = |ns: &str, ifc: &str, count: usize, out: &str| {
+        let mut p = Proc::spawn(
+            &format!("dmsc capture in {ns}"),
+            Command::new("ip").args([
+                "netns",
+                "exec",
+                ns,
+                DMSC,
+                "capture",
+                "--iface",
+                ifc,
+                "--count",
+                &count.to_string(),
+                "--timeout-ms",
+                "15000",
+                "--quiet",
+                "--out",
+                &path_str(&dir.join(out)),
+            ]),
+        );
+        // Wait for "capturing on" so no frame is sent before the capture is open.
+        let stderr = p.child.as_mut().unwrap().stderr.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stderr).read_line(&mut line).unwrap();
+        assert!(line.starts_with("capturing on"), "capture did not start: {line}");
+        p
+    };
+    let cap_b = capture(&ns_b, &if_b, routable, "b.pcap");
+    let cap_a = capture(&ns_a, &if_a, misses, "a.pcap");
+    let sent = run_with_deadline(
+        "dmsc send",
+        Command::new("ip").args([
+            "netns",
+            "exec",
+            &ns_a,
+            DMSC,
+            "send",
+            "--iface",
+            &if_a,
+            "--pcap",
+            &path_str(&dir.join("in.pcap")),
+            "--rate-pps",
+            "20000",
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_success("dmsc send", &sent);
+    assert_success("capture b", &cap_b.wait(Duration::from_secs(30)));
+    assert_success("capture a", &cap_a.wait(Duration::from_secs(30)));
+
+    let kernel_b = Command::new("ip").args(["-n", &ns_b, "-s", "-s", "link", "show", "dev", &if_b]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    router.interrupt();
+    let out = router.wait(Duration::from_secs(30));
+    remove_eal_runtime_dir(tag);
+    assert_success("dmscd", &out);
+    drop(netns);
+
+    let stats = read_json(&stats_path);
+    let p1_mac: MacAddr = stats["ports"][1]["mac"].as_str().unwrap().parse().unwrap();
+    let got_b = traffic::read_pcap(std::fs::File::open(dir.join("b.pcap")).unwrap()).unwrap();
+    // Where a frame went missing matters: first the router's own counts.
+    let total = &stats["total"];
+    assert_eq!(total["forwarded"].as_u64().unwrap(), routable as u64, "forwarded; stats: {stats:#}");
+    assert_eq!(stats["ports"][1]["tx_packets"].as_u64().unwrap(), routable as u64, "sent on p1; stats: {stats:#}");
+    let seq = |b: &Vec<u8>| {
+        let p = Packet::new_checked(&b[14..]).unwrap();
+        u64::from_be_bytes(p.payload()[..8].try_into().unwrap())
+    };
+    let got_seqs: std::collections::BTreeSet<u64> = got_b.iter().map(seq).collect();
+    let missing: Vec<u64> = frames
+        .iter()
+        .filter(|f| f.kind == Kind::Routable)
+        .map(|f| seq(&f.bytes))
+        .filter(|s| !got_seqs.contains(s))
+        .collect();
+    assert_eq!(got_b.len(), routable, "every routable frame arrives in {ns_b}; missing seqs {missing:?}; ports {:#}; kernel side: {kernel_b}", stats["ports"]);
+    let mut want: Vec<Vec<u8>> = frames
+        .iter()
+        .filter(|f| f.kind == Kind::Routable)
+        .map(|f| {
+            let mut b = f.bytes.clone();
+            b[14 + 2] = 15;
+            let mut e = Frame::new_unchecked(&mut b[..]);
+            e.set_dst_addr(B_MAC);
+            e.set_src_addr(p1_mac);
+            b
+        })
+        .collect();
+    let mut got_sorted = got_b.clone();
+    // The kernel keeps order on one tap queue, but compare as multisets so the
+    // check is about forwarding, not about queueing.
+    want.sort();
+    got_sorted.sort();
+    assert!(want == got_sorted, "forwarded frames differ from the prediction");
+
+    let got_a = traffic::read_pcap(std::fs::File::open(dir.join("a.pcap")).unwrap()).unwrap();
+    assert_eq!(got_a.len(), misses, "one nack per miss");
+    for b in &got_a {
+        let p = Packet::new_checked(&b[14..]).unwrap();
+        assert_eq!(p.packet_type(), PacketType::Nack);
+        assert_eq!(p.dst_name().to_string(), "/client");
+    }
+    assert_eq!(total["drops"]["no_route"].as_u64().unwrap(), misses as u64);
+    assert_eq!(total["nacks_sent"].as_u64().unwrap(), misses as u64);
+}
