@@ -245,7 +245,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         }
     }
     drop(rcu);
+    drop(punt);
     drop(pool);
+    match eal.live_handles() {
+        0 => tracing::info!("ports closed, EAL cleaned up"),
+        n => tracing::warn!(handles = n, "DPDK objects still alive: EAL cleanup skipped"),
+    }
     drop(eal);
     Ok(report)
 }

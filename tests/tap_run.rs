@@ -19,7 +19,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use dmsc::traffic::{self, GenSpec, Kind};
@@ -29,67 +29,9 @@ use dmsc_wire::packet::{Packet, PacketType};
 const A_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0a, 0x01]);
 const B_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0b, 0x01]);
 
-/// Deletes the namespaces on drop, after the processes using them are gone.
-struct Netns(Vec<String>);
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("ip").args(["netns", "del", n]).status();
-        }
-    }
-}
-
-fn ip(args: &[&str]) {
-    let out = run_with_deadline("ip", Command::new("ip").args(args), Duration::from_secs(10));
-    assert_success(&format!("ip {}", args.join(" ")), &out);
-}
-
-/// Waits until the router has started the tap port `name`. The tap PMD
-/// creates the interface when EAL probes the device but attaches its queue
-/// file descriptors later, by name and in the current namespace, when the port
-/// is configured; moving the interface before that would leave the queues on
-/// a new interface of the same name. The PMD sets the interface UP at port
-/// start, after the queues exist: that flag is the signal.
-fn wait_for_started_tap(name: &str, limit: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if let Ok(o) = Command::new("ip").args(["-o", "link", "show", "dev", name]).output() {
-            let line = String::from_utf8_lossy(&o.stdout);
-            let flags = line.split('<').nth(1).and_then(|r| r.split('>').next()).unwrap_or("");
-            if flags.split(',').any(|f| f == "UP") {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("tap {name} was not started within {limit:?}");
-}
-
-/// Waits until `ifc` in `ns` can transmit: Linux attaches the real qdisc in
-/// its deferred link-watch work (up to ~1 s after `ip link set up`); until
-/// then the interface has the `noop` qdisc, which drops every frame sent.
-fn wait_until_ready(ns: &str, ifc: &str, limit: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        let out = Command::new("ip").args(["-n", ns, "-o", "link", "show", "dev", ifc]).output();
-        if let Ok(o) = out {
-            let line = String::from_utf8_lossy(&o.stdout);
-            if line.contains("LOWER_UP") && !line.contains("qdisc noop") {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{ifc} in {ns} not ready to transmit within {limit:?}");
-}
-
 #[test]
 fn tap_run_forwards_between_namespaces() {
-    assert!(
-        Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false),
-        "this test creates network namespaces and needs root"
-    );
+    assert!(is_root(), "this test creates network namespaces and needs root");
     let tag = "tap";
     let pid = std::process::id();
     let (ns_a, ns_b) = (format!("dmsct-{pid}-a"), format!("dmsct-{pid}-b"));
@@ -149,17 +91,8 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
     );
     wait_for_started_tap(&if_a, Duration::from_secs(30));
     wait_for_started_tap(&if_b, Duration::from_secs(10));
-    for (ns, ifc, mac) in [(&ns_a, &if_a, A_MAC), (&ns_b, &if_b, B_MAC)] {
-        ip(&["link", "set", ifc, "netns", ns]);
-        ip(&["-n", ns, "link", "set", ifc, "address", &mac.to_string()]);
-        // No IPv6 chatter (router solicitations, DAD) on the test links.
-        let _ = Command::new("ip")
-            .args(["netns", "exec", ns, "sysctl", "-qw", &format!("net.ipv6.conf.{ifc}.disable_ipv6=1")])
-            .status();
-        ip(&["-n", ns, "link", "set", ifc, "up"]);
-    }
-    wait_until_ready(&ns_a, &if_a, Duration::from_secs(10));
-    wait_until_ready(&ns_b, &if_b, Duration::from_secs(10));
+    move_tap_into(&if_a, &ns_a, &A_MAC.to_string());
+    move_tap_into(&if_b, &ns_b, &B_MAC.to_string());
 
     // Traffic: 400 routable requests and 40 misses, hop limit 16.
     let spec = GenSpec {

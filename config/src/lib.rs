@@ -263,9 +263,11 @@ pub struct Dataplane {
     pub ethertype: u16,
     /// `burst_size` (default 32): packets per rx/tx burst call, 1..=64.
     pub burst_size: usize,
-    /// `mbufs` (default 8191): mbufs in the shared packet pool, 64..=16,777,215. Must be
-    /// at least [`Config::min_mbufs`] (every rx and tx ring full plus every lcore's cache
-    /// and one burst), otherwise rx queues starve under load.
+    /// `mbufs` (default 8191, or when unset and the layout needs more, the next
+    /// 2^n − 1 at least [`Config::min_mbufs`]): mbufs in the shared packet pool,
+    /// 64..=16,777,215. An explicit value must be at least [`Config::min_mbufs`] (every
+    /// rx and tx ring full plus every lcore's cache and one burst), otherwise rx queues
+    /// starve under load.
     pub mbufs: u32,
     /// `mbuf_cache` (default 256): per-lcore mempool cache in mbufs, 0..=512, and
     /// `mbuf_cache * 3 / 2 <= mbufs` (an `rte_mempool_create` rule).

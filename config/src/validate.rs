@@ -24,9 +24,10 @@ pub(crate) fn validate(raw: &RawConfig, text: &str, origin: &str) -> Result<Conf
     let mut c = Collector::new(text, origin);
     let node = node(&mut c, raw);
     let eal = eal(&mut c, raw.eal.as_ref().map(|e| e.get_ref()));
-    let dataplane = dataplane(&mut c, raw.dataplane.as_ref().map(|d| d.get_ref()));
+    let mut dataplane = dataplane(&mut c, raw.dataplane.as_ref().map(|d| d.get_ref()));
     let ports = ports(&mut c, raw, &eal);
     let routes = routes(&mut c, raw);
+    size_default_pool(raw, &mut dataplane, &ports);
     mbuf_pool(&mut c, raw, &dataplane, &ports);
     c.finish()?;
     Ok(Config {
@@ -749,6 +750,22 @@ fn list_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
         "none".to_owned()
     } else {
         v.join(", ")
+    }
+}
+
+/// When `dataplane.mbufs` is not set, the pool is sized for the layout: the
+/// default (8191) or, if the rings need more, the next 2^n − 1 (the mempool's
+/// best size) that fills every ring, cache and burst. An explicit value is
+/// kept as written and checked by [`mbuf_pool`].
+fn size_default_pool(raw: &RawConfig, dp: &mut Dataplane, ports: &[Port]) {
+    let explicit = raw.dataplane.as_ref().is_some_and(|d| d.get_ref().mbufs.is_some());
+    if explicit || ports.is_empty() {
+        return;
+    }
+    let need = min_mbufs(dp, ports.iter().map(|p| u64::from(p.rx_queues)));
+    if need > u64::from(dp.mbufs) {
+        let sized = (need + 1).next_power_of_two() - 1;
+        dp.mbufs = sized.min(*limits::MBUFS.end() as u64) as u32;
     }
 }
 

@@ -272,3 +272,19 @@ fn enum_spellings() {
     assert!("Sr".parse::<Role>().is_err());
     assert!("flowlabel".parse::<Dispatch>().is_err());
 }
+
+#[test]
+fn unset_mbufs_grow_with_the_layout_but_explicit_ones_are_checked() {
+    let layout = |mbufs: &str| {
+        format!(
+            "[node]\nname='/r'\nrole='sr'\n[dataplane]\nlcores=[0,1]\n{mbufs}\n\
+             [[ports]]\nname='a'\ndevice='net_null0'\nrx_queues=2\n\
+             [[ports]]\nname='b'\ndevice='net_null1'\nrx_queues=2\n"
+        )
+    };
+    let cfg = dmsc_config::parse(&layout(""), "auto.toml").unwrap();
+    assert!(u64::from(cfg.dataplane.mbufs) >= cfg.min_mbufs(), "{} < {}", cfg.dataplane.mbufs, cfg.min_mbufs());
+    assert_eq!((cfg.dataplane.mbufs + 1).count_ones(), 1, "2^n - 1");
+    let err = dmsc_config::parse(&layout("mbufs = 8191"), "explicit.toml").unwrap_err().to_string();
+    assert!(err.contains("dataplane.mbufs"), "{err}");
+}

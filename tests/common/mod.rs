@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+
 pub const DMSCD: &str = env!("CARGO_BIN_EXE_dmscd");
 pub const DMSC: &str = env!("CARGO_BIN_EXE_dmsc");
 
@@ -113,4 +114,77 @@ pub fn tmpdir() -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::Builder::new().prefix("dmsct-").tempdir().expect("tempdir");
     let p = d.path().to_path_buf();
     (d, p)
+}
+
+/// Deletes the namespaces on drop, after the processes using them are gone.
+pub struct Netns(pub Vec<String>);
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for n in &self.0 {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+    }
+}
+
+pub fn ip(args: &[&str]) {
+    let out = run_with_deadline("ip", Command::new("ip").args(args), Duration::from_secs(10));
+    assert_success(&format!("ip {}", args.join(" ")), &out);
+}
+
+/// Waits until the router has started the tap port `name`. The tap PMD
+/// creates the interface when EAL probes the device but attaches its queue
+/// file descriptors later, by name and in the current namespace, when the port
+/// is configured; moving the interface before that would leave the queues on
+/// a new interface of the same name. The PMD sets the interface UP at port
+/// start, after the queues exist: that flag is the signal.
+pub fn wait_for_started_tap(name: &str, limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Ok(o) = Command::new("ip").args(["-o", "link", "show", "dev", name]).output() {
+            let line = String::from_utf8_lossy(&o.stdout);
+            let flags = line.split('<').nth(1).and_then(|r| r.split('>').next()).unwrap_or("");
+            if flags.split(',').any(|f| f == "UP") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("tap {name} was not started within {limit:?}");
+}
+
+/// Waits until `ifc` in `ns` can transmit: Linux attaches the real qdisc in
+/// its deferred link-watch work (up to ~1 s after `ip link set up`); until
+/// then the interface has the `noop` qdisc, which drops every frame sent.
+pub fn wait_until_ready(ns: &str, ifc: &str, limit: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        let out = Command::new("ip").args(["-n", ns, "-o", "link", "show", "dev", ifc]).output();
+        if let Ok(o) = out {
+            let line = String::from_utf8_lossy(&o.stdout);
+            if line.contains("LOWER_UP") && !line.contains("qdisc noop") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{ifc} in {ns} not ready to transmit within {limit:?}");
+}
+
+
+/// Whether this process runs as root (namespaces and taps need it).
+pub fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
+}
+
+/// Moves a started tap's kernel end into `ns`, gives it `mac`, brings it up
+/// without IPv6 chatter, and waits until it can transmit.
+pub fn move_tap_into(ifc: &str, ns: &str, mac: &str) {
+    ip(&["link", "set", ifc, "netns", ns]);
+    ip(&["-n", ns, "link", "set", ifc, "address", mac]);
+    let _ = Command::new("ip")
+        .args(["netns", "exec", ns, "sysctl", "-qw", &format!("net.ipv6.conf.{ifc}.disable_ipv6=1")])
+        .status();
+    ip(&["-n", ns, "link", "set", ifc, "up"]);
+    wait_until_ready(ns, ifc, Duration::from_secs(10));
 }

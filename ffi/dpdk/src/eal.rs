@@ -213,6 +213,14 @@ impl Eal {
         unsafe { dpdk_sys::rte_eal_wait_lcore(lcore) }
     }
 
+    /// Number of pools, rings and queue handles still alive. Dropping the
+    /// `Eal` calls `rte_eal_cleanup` only when this is zero (otherwise the
+    /// cleanup would free memory they still use), so a clean shutdown drops
+    /// them all first; a caller can check this to report a skipped cleanup.
+    pub fn live_handles(&self) -> usize {
+        LIVE.load(Ordering::SeqCst)
+    }
+
     /// Wait for every worker lcore to finish (`rte_eal_mp_wait_lcore`).
     pub fn wait_all(&self) {
         // SAFETY: called from the main lcore.
