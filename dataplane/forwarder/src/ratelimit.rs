@@ -9,17 +9,18 @@
 //! injected clock.
 
 /// A token bucket refilled at `rate_per_s` tokens per second up to `burst`.
+///
+/// Exact integer arithmetic: one token is `clock_hz` units, and every clock
+/// tick adds `rate_per_s` units, so no rate is rounded whatever the clock.
 #[derive(Clone, Debug)]
 pub struct TokenBucket {
-    /// Tokens scaled by `SCALE` so refills are integer arithmetic.
-    tokens: u64,
-    cap: u64,
-    /// Scaled tokens added per clock tick: `rate * SCALE / hz`.
-    per_tick: u64,
+    /// Units in the bucket (one token = `unit` units).
+    units: u128,
+    cap: u128,
+    unit: u128,
+    rate: u128,
     last: u64,
 }
-
-const SCALE: u64 = 1 << 20;
 
 impl TokenBucket {
     /// A full bucket.
@@ -29,34 +30,26 @@ impl TokenBucket {
     /// the clock whose readings are passed to [`TokenBucket::take`] (the TSC
     /// rate on an lcore). `now`: the current reading.
     pub fn new(rate_per_s: u32, burst: u32, clock_hz: u64, now: u64) -> TokenBucket {
-        let cap = u64::from(burst) * SCALE;
-        let per_tick = if clock_hz == 0 {
-            0
-        } else {
-            ((u128::from(rate_per_s) * u128::from(SCALE)) / u128::from(clock_hz)).max(
-                // A non-zero rate always refills eventually, even on a very fast clock.
-                u128::from(rate_per_s > 0),
-            ) as u64
-        };
+        let unit = u128::from(clock_hz.max(1));
+        let cap = u128::from(burst) * unit;
         TokenBucket {
-            tokens: if rate_per_s == 0 { 0 } else { cap },
+            units: if rate_per_s == 0 { 0 } else { cap },
             cap,
-            per_tick,
+            unit,
+            rate: u128::from(rate_per_s),
             last: now,
         }
     }
 
-    /// Takes one token if available at clock reading `now`.
+    /// Takes one token if available at clock reading `now`. A reading earlier
+    /// than the last one adds nothing.
     #[inline]
     pub fn take(&mut self, now: u64) -> bool {
         let elapsed = now.saturating_sub(self.last);
         self.last = self.last.max(now);
-        self.tokens = self
-            .tokens
-            .saturating_add(elapsed.saturating_mul(self.per_tick))
-            .min(self.cap);
-        if self.tokens >= SCALE {
-            self.tokens -= SCALE;
+        self.units = (self.units + u128::from(elapsed) * self.rate).min(self.cap);
+        if self.units >= self.unit {
+            self.units -= self.unit;
             true
         } else {
             false
@@ -98,7 +91,7 @@ mod tests {
         for i in 1..=10_000u64 {
             ok += b.take(i * hz / 10_000) as u32;
         }
-        assert!((495..=501).contains(&ok), "granted {ok}");
+        assert_eq!(ok, 500, "granted {ok}");
     }
 
     #[test]
