@@ -87,21 +87,7 @@ next_hops = [{{ port = "p1", neighbor = "n1" }}]
         o1b = p("out1-q1.pcap"),
     );
     std::fs::write(dir.join("disp.toml"), cfg).unwrap();
-    let out = run_with_deadline(
-        "dmscd",
-        Command::new(DMSCD).args([
-            "run",
-            "--config",
-            &p("disp.toml"),
-            "--exit-when-idle-ms",
-            "700",
-            "--duration-s",
-            "60",
-            "--stats-json",
-            &p("stats.json"),
-        ]),
-        Duration::from_secs(90),
-    );
+    let out = run_until_idle(&dir.join("disp.toml"), &dir.join("stats.json"));
     remove_eal_runtime_dir(tag);
     assert_success("dmscd run", &out);
     let stats = read_json(&dir.join("stats.json"));
@@ -178,18 +164,7 @@ next_hops = [{{ port = "b", neighbor = "hb" }}]
         eal = test_eal_args(tag)
     );
     std::fs::write(dir.join("mq.toml"), cfg).unwrap();
-    let router = Proc::spawn(
-        "dmscd",
-        Command::new(DMSCD).args([
-            "run",
-            "--config",
-            &path_str(&dir.join("mq.toml")),
-            "--duration-s",
-            "60",
-            "--stats-json",
-            &path_str(&dir.join("stats.json")),
-        ]),
-    );
+    let router = start_router(&dir.join("mq.toml"), &dir.join("stats.json"));
     wait_for_started_tap(&if_a, Duration::from_secs(30));
     wait_for_started_tap(&if_b, Duration::from_secs(10));
     move_tap_into(&if_a, &ns_a, "02:00:00:00:0a:02");
@@ -204,35 +179,8 @@ next_hops = [{{ port = "b", neighbor = "hb" }}]
     };
     let frames = traffic::generate(&spec).unwrap();
     traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), frames.iter().map(|f| &f.bytes)).unwrap();
-    let mut cap = Proc::spawn(
-        "capture",
-        Command::new("ip").args([
-            "netns", "exec", &ns_b, DMSC, "capture", "--iface", &if_b, "--count", "600", "--timeout-ms", "15000",
-            "--quiet",
-        ]),
-    );
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(cap.child.as_mut().unwrap().stderr.take().unwrap()), &mut line)
-        .unwrap();
-    assert!(line.starts_with("capturing on"), "{line}");
-    let sent = run_with_deadline(
-        "dmsc send",
-        Command::new("ip").args([
-            "netns",
-            "exec",
-            &ns_a,
-            DMSC,
-            "send",
-            "--iface",
-            &if_a,
-            "--pcap",
-            &path_str(&dir.join("in.pcap")),
-            "--rate-pps",
-            "20000",
-        ]),
-        Duration::from_secs(30),
-    );
-    assert_success("dmsc send", &sent);
+    let cap = start_capture(&ns_b, &if_b, 600, None);
+    send_from(&ns_a, &if_a, &dir.join("in.pcap"));
     let cap_out = cap.wait(Duration::from_secs(30));
     assert_success("capture", &cap_out);
     router.interrupt();

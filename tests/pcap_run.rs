@@ -20,8 +20,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 use dmsc::traffic::{self, GenSpec, Kind};
@@ -149,21 +147,7 @@ fn pcap_run_forwards_every_frame_by_name() {
     traffic::write_pcap(std::fs::File::create(dir.join("empty.pcap")).unwrap(), Vec::<Vec<u8>>::new()).unwrap();
     std::fs::write(dir.join("sr.toml"), config(&dir, tag)).unwrap();
 
-    let out = run_with_deadline(
-        "dmscd",
-        Command::new(DMSCD).args([
-            "run",
-            "--config",
-            &path_str(&dir.join("sr.toml")),
-            "--exit-when-idle-ms",
-            "700",
-            "--duration-s",
-            "60",
-            "--stats-json",
-            &path_str(&dir.join("stats.json")),
-        ]),
-        Duration::from_secs(90),
-    );
+    let out = run_until_idle(&dir.join("sr.toml"), &dir.join("stats.json"));
     remove_eal_runtime_dir(tag);
     assert_success("dmscd run", &out);
     let stats = read_json(&dir.join("stats.json"));

@@ -17,7 +17,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::Command;
 use std::time::Duration;
 
@@ -77,18 +76,7 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
     );
     std::fs::write(dir.join("tap.toml"), cfg).unwrap();
     let stats_path = dir.join("stats.json");
-    let router = Proc::spawn(
-        "dmscd",
-        Command::new(DMSCD).args([
-            "run",
-            "--config",
-            &path_str(&dir.join("tap.toml")),
-            "--duration-s",
-            "60",
-            "--stats-json",
-            &path_str(&stats_path),
-        ]),
-    );
+    let router = start_router(&dir.join("tap.toml"), &stats_path);
     wait_for_started_tap(&if_a, Duration::from_secs(30));
     wait_for_started_tap(&if_b, Duration::from_secs(10));
     move_tap_into(&if_a, &ns_a, &A_MAC.to_string());
@@ -111,53 +99,9 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
     let misses = frames.iter().filter(|f| f.kind == Kind::Miss).count();
     traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), frames.iter().map(|f| &f.bytes)).unwrap();
 
-    let capture = |ns: &str, ifc: &str, count: usize, out: &str| {
-        let mut p = Proc::spawn(
-            &format!("dmsc capture in {ns}"),
-            Command::new("ip").args([
-                "netns",
-                "exec",
-                ns,
-                DMSC,
-                "capture",
-                "--iface",
-                ifc,
-                "--count",
-                &count.to_string(),
-                "--timeout-ms",
-                "15000",
-                "--quiet",
-                "--out",
-                &path_str(&dir.join(out)),
-            ]),
-        );
-        // Wait for "capturing on" so no frame is sent before the capture is open.
-        let stderr = p.child.as_mut().unwrap().stderr.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stderr).read_line(&mut line).unwrap();
-        assert!(line.starts_with("capturing on"), "capture did not start: {line}");
-        p
-    };
-    let cap_b = capture(&ns_b, &if_b, routable, "b.pcap");
-    let cap_a = capture(&ns_a, &if_a, misses, "a.pcap");
-    let sent = run_with_deadline(
-        "dmsc send",
-        Command::new("ip").args([
-            "netns",
-            "exec",
-            &ns_a,
-            DMSC,
-            "send",
-            "--iface",
-            &if_a,
-            "--pcap",
-            &path_str(&dir.join("in.pcap")),
-            "--rate-pps",
-            "20000",
-        ]),
-        Duration::from_secs(30),
-    );
-    assert_success("dmsc send", &sent);
+    let cap_b = start_capture(&ns_b, &if_b, routable, Some(&dir.join("b.pcap")));
+    let cap_a = start_capture(&ns_a, &if_a, misses, Some(&dir.join("a.pcap")));
+    send_from(&ns_a, &if_a, &dir.join("in.pcap"));
     assert_success("capture b", &cap_b.wait(Duration::from_secs(30)));
     assert_success("capture a", &cap_a.wait(Duration::from_secs(30)));
 

@@ -188,3 +188,59 @@ pub fn move_tap_into(ifc: &str, ns: &str, mac: &str) {
     ip(&["-n", ns, "link", "set", ifc, "up"]);
     wait_until_ready(ns, ifc, Duration::from_secs(10));
 }
+
+/// Starts `dmsc capture` on `ifc` inside `ns` (`count` frames, 15 s at most,
+/// optionally into the pcap `out`) and returns once the capture is open, so
+/// that nothing sent afterwards can be missed.
+pub fn start_capture(ns: &str, ifc: &str, count: usize, out: Option<&Path>) -> Proc {
+    let count = count.to_string();
+    let mut args = vec!["netns", "exec", ns, DMSC, "capture", "--iface", ifc, "--count", &count, "--timeout-ms", "15000", "--quiet"];
+    let out = out.map(path_str);
+    if let Some(o) = &out {
+        args.extend(["--out", o.as_str()]);
+    }
+    let mut p = Proc::spawn(&format!("dmsc capture in {ns}"), Command::new("ip").args(&args));
+    let stderr = p.child.as_mut().expect("child").stderr.take().expect("stderr");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut line).expect("capture stderr");
+    assert!(line.starts_with("capturing on"), "capture did not start: {line}");
+    p
+}
+
+/// Sends the frames of `pcap` on `ifc` inside `ns` at 20,000 frames/s.
+pub fn send_from(ns: &str, ifc: &str, pcap: &Path) {
+    let out = run_with_deadline(
+        "dmsc send",
+        Command::new("ip").args(["netns", "exec", ns, DMSC, "send", "--iface", ifc, "--pcap", &path_str(pcap), "--rate-pps", "20000"]),
+        Duration::from_secs(30),
+    );
+    assert_success("dmsc send", &out);
+}
+
+/// Runs `dmscd` on a configuration with finite (pcap) input until the input
+/// has been idle for 700 ms, writing its counters to `stats`; returns its output.
+pub fn run_until_idle(config: &Path, stats: &Path) -> Output {
+    run_with_deadline(
+        "dmscd",
+        Command::new(DMSCD).args([
+            "run",
+            "--config",
+            &path_str(config),
+            "--exit-when-idle-ms",
+            "700",
+            "--duration-s",
+            "60",
+            "--stats-json",
+            &path_str(stats),
+        ]),
+        Duration::from_secs(90),
+    )
+}
+
+/// Starts `dmscd` in the background (60 s at most), writing its counters to `stats` at exit.
+pub fn start_router(config: &Path, stats: &Path) -> Proc {
+    Proc::spawn(
+        "dmscd",
+        Command::new(DMSCD).args(["run", "--config", &path_str(config), "--duration-s", "60", "--stats-json", &path_str(stats)]),
+    )
+}
