@@ -66,6 +66,7 @@
 #![warn(missing_docs)]
 
 mod device;
+pub mod fuzzing;
 mod emit;
 mod error;
 mod raw;
