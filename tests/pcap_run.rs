@@ -143,7 +143,32 @@ fn pcap_run_forwards_every_frame_by_name() {
         ..GenSpec::default()
     };
     let input = traffic::generate(&spec).unwrap();
-    traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), input.iter().map(|f| &f.bytes)).unwrap();
+    // Hostile tail: runts (shorter than an Ethernet header), garbage with the
+    // DMSC EtherType (version byte 0xEE, so it can never be valid), and
+    // oversize frames larger than an mbuf (the PMD delivers them chained).
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let runts: Vec<Vec<u8>> = (1..=13).map(|n| vec![0x5a; n]).collect();
+    let garbage: Vec<Vec<u8>> = (0..50)
+        .map(|i| {
+            let mut b: Vec<u8> = (0..14 + 2 + i * 7).map(|_| next() as u8).collect();
+            b[12..14].copy_from_slice(&[0x88, 0xB5]);
+            b[14] = 0xEE;
+            b
+        })
+        .collect();
+    let oversize: Vec<Vec<u8>> = [3000usize, 9000]
+        .iter()
+        .map(|&len| traffic::request_frame(&spec, &"/svc/a/big".parse().unwrap(), 1, 64, len, 1_000_000).unwrap())
+        .collect();
+    let hostile = runts.len() + garbage.len() + oversize.len();
+    let all_frames = input.iter().map(|f| &f.bytes).chain(runts.iter()).chain(garbage.iter()).chain(oversize.iter());
+    traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), all_frames).unwrap();
     traffic::write_pcap(std::fs::File::create(dir.join("empty.pcap")).unwrap(), Vec::<Vec<u8>>::new()).unwrap();
     std::fs::write(dir.join("sr.toml"), config(&dir, tag)).unwrap();
 
@@ -287,9 +312,9 @@ fn pcap_run_forwards_every_frame_by_name() {
     let kinds = |k: Kind| input.iter().filter(|f| f.kind == k).count() as u64;
     let total = &stats["total"];
     let drops = |r: &str| total["drops"][r].as_u64().unwrap();
-    assert_eq!(total["rx_packets"].as_u64().unwrap(), input.len() as u64);
-    assert_eq!(drops("not_dmsc"), kinds(Kind::Foreign));
-    assert_eq!(drops("malformed"), kinds(Kind::Malformed));
+    assert_eq!(total["rx_packets"].as_u64().unwrap(), (input.len() + hostile) as u64);
+    assert_eq!(drops("not_dmsc"), kinds(Kind::Foreign) + runts.len() as u64);
+    assert_eq!(drops("malformed"), kinds(Kind::Malformed) + (garbage.len() + oversize.len()) as u64);
     assert_eq!(drops("hop_limit"), kinds(Kind::Expired));
     assert_eq!(drops("no_route"), kinds(Kind::Miss));
     assert_eq!(drops("too_big"), want_too_big + ecmp_too_big);
