@@ -1,0 +1,138 @@
+//! Property tests: `Fib` (single and burst lookups, full builds and
+//! incremental changes) and `HashFib` against the linear-scan `NaiveFib`.
+//! Small alphabets so that prefixes collide a lot; 0–10 components.
+
+use std::collections::BTreeMap;
+
+use dmsc_fib::hashmap::HashFib;
+use dmsc_fib::naive::NaiveFib;
+use dmsc_fib::{Fib, FibChange, FibEntry, NextHop};
+use dmsc_wire::ethernet::MacAddr;
+use dmsc_wire::name::{Name, NameRef};
+use proptest::prelude::*;
+
+/// Components from a tiny alphabet, including byte-prefixes of each other
+/// ("a", "ab", "aba") and a long one (hash classes > 16 bytes).
+fn component() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(b"a".to_vec()),
+        Just(b"b".to_vec()),
+        Just(b"ab".to_vec()),
+        Just(b"aba".to_vec()),
+        Just(vec![0u8]),
+        Just(b"seventeen-bytes!!".to_vec()),
+        proptest::collection::vec(any::<u8>(), 1..4),
+    ]
+}
+
+fn name(max: usize) -> impl Strategy<Value = Name> {
+    proptest::collection::vec(component(), 0..=max)
+        .prop_map(|cs| Name::from_components(cs).unwrap())
+}
+
+fn hops() -> impl Strategy<Value = Vec<NextHop>> {
+    proptest::collection::vec(
+        (0u16..4, 0u8..3, 0u32..3).prop_map(|(port, m, cost)| NextHop {
+            port,
+            mac: MacAddr([2, 0, 0, 0, 0, m]),
+            cost,
+        }),
+        1..4,
+    )
+}
+
+/// Route prefixes of 0..=6 components, plus a few of up to 12 (so that the
+/// burst path's 17-key variant, FIB depth 9..=16, is exercised too).
+fn routes(max: usize) -> impl Strategy<Value = BTreeMap<Name, Vec<NextHop>>> {
+    let prefix = prop_oneof![4 => name(6), 1 => name(12)];
+    proptest::collection::btree_map(prefix, hops(), 0..max)
+}
+
+fn same(a: Option<&FibEntry>, b: Option<&FibEntry>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.prefix() == b.prefix() && a.next_hops() == b.next_hops(),
+        _ => false,
+    }
+}
+
+fn check_all(
+    fib: &Fib,
+    routes: &BTreeMap<Name, Vec<NextHop>>,
+    names: &[Name],
+) -> Result<(), TestCaseError> {
+    let naive = NaiveFib::build(routes.clone()).unwrap();
+    let hash = HashFib::build(routes.clone()).unwrap();
+    prop_assert_eq!(fib.len(), routes.len());
+    // Look up the random names and every route prefix extended by one component.
+    let mut probe: Vec<Name> = names.to_vec();
+    for p in routes.keys() {
+        probe.push(p.clone());
+        let mut longer = p.clone();
+        if longer.push(b"a").is_ok() {
+            probe.push(longer);
+        }
+    }
+    let refs: Vec<NameRef<'_>> = probe.iter().map(Name::as_ref).collect();
+    let mut burst = vec![None; refs.len()];
+    fib.lookup_burst(&refs, &mut burst);
+    for (i, n) in refs.iter().enumerate() {
+        let want = naive.lookup(*n);
+        let got = fib.lookup(*n);
+        prop_assert!(same(want, got), "fib {}: want {:?} got {:?}", n, want, got);
+        prop_assert!(
+            same(want, burst[i]),
+            "burst {}: want {:?} got {:?}",
+            n,
+            want,
+            burst[i]
+        );
+        prop_assert!(same(want, hash.lookup(*n)), "hashfib {}", n);
+        if let Some(e) = got {
+            prop_assert!(n.starts_with(e.prefix()));
+            prop_assert_eq!(e.next_hop_for_flow(7), e.next_hop_for_flow(7));
+            prop_assert!(e.best_next_hops().contains(e.next_hop_for_flow(12345)));
+        }
+    }
+    let sorted: Vec<&[u8]> = fib.entries().map(|e| e.prefix().wire()).collect();
+    let expect: Vec<&[u8]> = routes.keys().map(Name::wire).collect();
+    prop_assert_eq!(sorted, expect);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, .. ProptestConfig::default() })]
+
+    #[test]
+    fn lookup_matches_naive(routes in routes(40), names in proptest::collection::vec(name(14), 0..60)) {
+        let fib = Fib::build(routes.clone()).unwrap();
+        check_all(&fib, &routes, &names)?;
+    }
+
+    #[test]
+    fn changes_match_rebuild(
+        routes in routes(30),
+        changes in proptest::collection::vec((name(6), proptest::option::of(hops())), 0..30),
+        names in proptest::collection::vec(name(10), 0..40),
+    ) {
+        let fib = Fib::build(routes.clone()).unwrap();
+        let mut expect = routes.clone();
+        let mut list = Vec::new();
+        for (prefix, hops) in changes {
+            match hops {
+                Some(h) => {
+                    expect.insert(prefix.clone(), h.clone());
+                    list.push(FibChange::Upsert(prefix, h));
+                }
+                None => {
+                    expect.remove(&prefix);
+                    list.push(FibChange::Remove(prefix));
+                }
+            }
+        }
+        let next = fib.with_changes(list).unwrap();
+        check_all(&next, &expect, &names)?;
+        // The old snapshot is untouched.
+        check_all(&fib, &routes, &names)?;
+    }
+}
