@@ -8,8 +8,9 @@
 //! 2. **Timers**: one TSC read per turn, the clock of the nack rate limiter.
 //! 3. **Rx burst** from each rx queue this lcore owns (and from the dispatch
 //!    rings other lcores fill, see [`crate::plan`]).
-//! 4. **Process** each frame with [`Pipeline::process`] against one FIB
-//!    snapshot held for the whole burst.
+//! 4. **Process** the burst with [`Pipeline::process_burst`] against one FIB
+//!    snapshot held for the whole turn: one burst FIB lookup, whose cache
+//!    misses overlap.
 //! 5. **Tx burst**: frames are buffered per egress port and sent with one
 //!    `tx_burst` per port per turn, or earlier when a buffer fills.
 //!
@@ -37,6 +38,9 @@ use crate::ratelimit::TokenBucket;
 
 /// Frames per rx burst.
 pub const BURST: usize = 32;
+// One rx burst is processed by one `Pipeline::process_burst` call.
+const _: () = assert!(BURST <= crate::pipeline::MAX_BURST);
+
 /// Frames buffered per egress port before a forced tx burst.
 pub const TX_BUFFER: usize = 64;
 
@@ -158,19 +162,31 @@ struct Work<'a> {
 }
 
 impl Work<'_> {
-    /// Processes every frame of `burst` against `fib`, emptying `burst`.
+    /// Processes every frame of `burst` against `fib` (one burst FIB
+    /// lookup for all of them), emptying `burst`.
     #[inline]
     fn process_burst(&mut self, fib: &Fib, burst: &mut MbufArray<BURST>) {
         let c = self.counters;
-        while let Some(mut m) = burst.pop_front() {
-            let len = m.len();
-            c.rx_packets.inc();
-            c.rx_bytes.add(len as u64);
-            if m.nb_segs() != 1 {
-                c.drop(DropReason::Malformed);
-                continue;
+        let n = burst.len();
+        let mut verdicts = [Verdict::Punt; BURST];
+        let mut chained = [false; BURST];
+        {
+            let mut frames: [&mut [u8]; BURST] = std::array::from_fn(|_| <&mut [u8]>::default());
+            for (i, m) in burst.as_mut_slice().iter_mut().enumerate() {
+                c.rx_packets.inc();
+                c.rx_bytes.add(m.len() as u64);
+                // Chained mbufs (frames larger than one mbuf) are not parsed.
+                if m.nb_segs() == 1 {
+                    frames[i] = m.data_mut();
+                } else {
+                    chained[i] = true;
+                }
             }
-            match self.pipeline.process(fib, m.data_mut()) {
+            self.pipeline.process_burst(fib, &mut frames[..n], &mut verdicts[..n]);
+        }
+        for (i, m) in burst.drain().enumerate() {
+            let verdict = if chained[i] { Verdict::Drop { reason: DropReason::Malformed, nack: None } } else { verdicts[i] };
+            match verdict {
                 Verdict::Forward { port } => {
                     c.forwarded.inc();
                     self.egress.push(usize::from(port), m, c);

@@ -16,7 +16,14 @@
 //!    decremented, Ethernet destination = the neighbour's MAC, source = our
 //!    port's MAC.
 //!
-//! The function never allocates, locks or panics, whatever the bytes. It is
+//! [`Pipeline::process_burst`] does the same for a whole rx burst in three
+//! passes: parse every frame (read-only), one [`Fib::lookup_burst`] for all
+//! destination names (the FIB overlaps the cache misses of the burst: 2.7×
+//! faster than one lookup at a time at 10^6 prefixes, see
+//! `docs/performance.md`), then decide and rewrite each frame.
+//! [`Pipeline::process`] is the same code for a single frame.
+//!
+//! The functions never allocate, lock or panic, whatever the bytes. They are
 //! kept apart from the DPDK loop ([`crate::lcore`]) so that every rule above is
 //! unit-tested on byte arrays, and so the same code runs in the pcap tools.
 //!
@@ -24,9 +31,9 @@
 //! an lcore) and routed back towards the *source* name of the offending packet
 //! ("the same process is applied for backhaul traffic", §6.2 step 4).
 
-use dmsc_fib::Fib;
+use dmsc_fib::{Fib, FibEntry};
 use dmsc_wire::ethernet::{self, Frame, MacAddr};
-use dmsc_wire::name::Name;
+use dmsc_wire::name::{Name, NameRef};
 use dmsc_wire::nack::{self, NackReason};
 use dmsc_wire::packet::{self, Packet, PacketType};
 use dmsc_wire::Error as WireError;
@@ -110,41 +117,119 @@ impl Pipeline {
     /// place (hop limit, Ethernet addresses). See the module docs for the rules.
     #[inline]
     pub fn process(&self, fib: &Fib, frame: &mut [u8]) -> Verdict {
-        let ethertype = match Frame::new_checked(&*frame) {
+        let parsed = match self.parse(frame) {
+            Ok(p) => p,
+            Err(v) => return v,
+        };
+        let entry = fib.lookup(parsed.dst);
+        let decided = self.decide(&parsed, entry);
+        self.apply(decided, frame)
+    }
+
+    /// [`Pipeline::process`] for a burst: `verdicts[i]` receives the verdict
+    /// of `frames[i]`, and forwarded frames are rewritten in place. At most
+    /// [`MAX_BURST`] frames per call; any beyond are left untouched with a
+    /// `TxFull` drop verdict (the caller's bursts are never that large).
+    ///
+    /// # Panics
+    /// If `frames.len() != verdicts.len()`.
+    #[inline]
+    pub fn process_burst(&self, fib: &Fib, frames: &mut [&mut [u8]], verdicts: &mut [Verdict]) {
+        assert_eq!(frames.len(), verdicts.len(), "process_burst: frames and verdicts differ in length");
+        let n = frames.len().min(MAX_BURST);
+        let mut decided = [Decided::Final(Verdict::Punt); MAX_BURST];
+        {
+            // Pass 1: parse (read-only); pass 2: one burst lookup.
+            let mut parsed = [Parsed::EMPTY; MAX_BURST];
+            let mut names = [NameRef::ROOT; MAX_BURST];
+            let mut which = [0u8; MAX_BURST];
+            let mut k = 0;
+            for i in 0..n {
+                match self.parse(&frames[i][..]) {
+                    Ok(p) => {
+                        names[k] = p.dst;
+                        parsed[k] = p;
+                        which[k] = i as u8;
+                        k += 1;
+                    }
+                    Err(v) => decided[i] = Decided::Final(v),
+                }
+            }
+            let mut entries = [None; MAX_BURST];
+            fib.lookup_burst(&names[..k], &mut entries[..k]);
+            for j in 0..k {
+                decided[usize::from(which[j])] = self.decide(&parsed[j], entries[j]);
+            }
+        }
+        // Pass 3: rewrite.
+        for i in 0..n {
+            verdicts[i] = self.apply(decided[i], &mut frames[i][..]);
+        }
+        for v in verdicts.iter_mut().skip(n) {
+            *v = drop(DropReason::TxFull, None);
+        }
+    }
+
+    /// Everything the decision needs, read from a frame that passed the
+    /// header checks and is not a Control packet.
+    #[inline(always)]
+    fn parse<'a>(&self, frame: &'a [u8]) -> Result<Parsed<'a>, Verdict> {
+        let ethertype = match Frame::new_checked(frame) {
             Ok(f) => f.ethertype(),
-            Err(_) => return drop(DropReason::NotDmsc, None),
+            Err(_) => return Err(drop(DropReason::NotDmsc, None)),
         };
         if ethertype != self.ethertype {
-            return drop(DropReason::NotDmsc, None);
+            return Err(drop(DropReason::NotDmsc, None));
         }
-        let l3 = &mut frame[ethernet::HEADER_LEN..];
-        let pkt = match Packet::new_checked(&*l3) {
+        let pkt = match Packet::new_checked(&frame[ethernet::HEADER_LEN..]) {
             Ok(p) => p,
-            Err(e) => return drop(DropReason::Malformed, malformed_nack(e)),
+            Err(e) => return Err(drop(DropReason::Malformed, malformed_nack(e))),
         };
         if pkt.packet_type() == PacketType::Control {
-            return Verdict::Punt;
+            return Err(Verdict::Punt);
         }
         let hop_limit = pkt.hop_limit();
         if hop_limit <= 1 {
-            return drop(DropReason::HopLimit, Some(NackReason::HopLimitExceeded));
+            return Err(drop(DropReason::HopLimit, Some(NackReason::HopLimitExceeded)));
         }
-        let Some(entry) = fib.lookup(pkt.dst_name()) else {
-            return drop(DropReason::NoRoute, Some(NackReason::NoRoute));
+        Ok(Parsed {
+            dst: pkt.dst_name_of_bytes(),
+            hop_limit,
+            flow_label: pkt.flow_label(),
+            total_len: pkt.total_len(),
+        })
+    }
+
+    /// Next hop and MTU, from the FIB's answer.
+    #[inline(always)]
+    fn decide(&self, p: &Parsed<'_>, entry: Option<&FibEntry>) -> Decided {
+        let Some(entry) = entry else {
+            return Decided::Final(drop(DropReason::NoRoute, Some(NackReason::NoRoute)));
         };
-        let nh = *entry.next_hop_for_flow(pkt.flow_label());
+        let nh = *entry.next_hop_for_flow(p.flow_label);
         let Some(port) = self.ports.get(usize::from(nh.port)) else {
             // A FIB that names a port we do not have: treat as no route.
-            return drop(DropReason::NoRoute, Some(NackReason::NoRoute));
+            return Decided::Final(drop(DropReason::NoRoute, Some(NackReason::NoRoute)));
         };
-        if pkt.total_len() as usize > usize::from(port.mtu) {
-            return drop(DropReason::TooBig, Some(NackReason::TooBig));
+        if usize::from(p.total_len) > usize::from(port.mtu) {
+            return Decided::Final(drop(DropReason::TooBig, Some(NackReason::TooBig)));
         }
-        Packet::new_unchecked(&mut *l3).set_hop_limit(hop_limit - 1);
-        let mut eth = Frame::new_unchecked(&mut *frame);
-        eth.set_dst_addr(nh.mac);
-        eth.set_src_addr(port.mac);
-        Verdict::Forward { port: nh.port }
+        Decided::Rewrite { port: nh.port, dst: nh.mac, src: port.mac, hop_limit: p.hop_limit - 1 }
+    }
+
+    /// Writes a forwarding decision into the frame.
+    #[inline(always)]
+    fn apply(&self, d: Decided, frame: &mut [u8]) -> Verdict {
+        match d {
+            Decided::Final(v) => v,
+            Decided::Rewrite { port, dst, src, hop_limit } => {
+                Packet::new_unchecked(&mut frame[ethernet::HEADER_LEN..]).set_hop_limit(hop_limit);
+                let mut eth = Frame::new_unchecked(frame);
+                eth.set_dst_addr(dst);
+                eth.set_src_addr(src);
+                Verdict::Forward { port }
+            }
+        }
     }
 
     /// Builds, in `out`, the Ethernet frame of a nack for the frame `original`
@@ -203,6 +288,29 @@ impl Pipeline {
             None => NackOutcome::NotAllowed,
         }
     }
+}
+
+/// Largest burst [`Pipeline::process_burst`] handles in one call.
+pub const MAX_BURST: usize = dmsc_fib::BURST;
+
+/// What pass 1 reads from a valid, forwardable frame.
+#[derive(Clone, Copy)]
+struct Parsed<'a> {
+    dst: NameRef<'a>,
+    hop_limit: u8,
+    flow_label: u32,
+    total_len: u16,
+}
+
+impl Parsed<'static> {
+    const EMPTY: Parsed<'static> = Parsed { dst: NameRef::ROOT, hop_limit: 0, flow_label: 0, total_len: 0 };
+}
+
+/// A decision before any byte is written.
+#[derive(Clone, Copy)]
+enum Decided {
+    Final(Verdict),
+    Rewrite { port: u16, dst: MacAddr, src: MacAddr, hop_limit: u8 },
 }
 
 #[inline(always)]

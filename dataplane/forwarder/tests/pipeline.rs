@@ -214,8 +214,45 @@ fn unknown_critical_field_is_malformed_and_nacked() {
     assert!(matches!(p.build_nack(&fib, &b, NackReason::Malformed, &mut out), NackOutcome::Built { port: 0, .. }));
 }
 
+/// A frame of one of several kinds, chosen by `kind`.
+fn any_frame(kind: u8, label: u32, extra: u8) -> Vec<u8> {
+    let mut f = match kind % 8 {
+        0 => req("/a/x"),
+        1 => req("/nowhere"),
+        2 => frame(PacketType::Request, "/ecmp/z", "/client", 5, 0, 3),
+        3 => frame(PacketType::Request, "/a", "/client", 1, 0, 0),
+        4 => frame(PacketType::Control, "/a", "/r2", 1, 0, 0),
+        5 => frame(PacketType::Request, "/a/big", "/client", 9, 0, 400),
+        6 => vec![extra; 7],
+        _ => {
+            let mut f = req("/a");
+            f[14] = extra | 0x80;
+            f
+        }
+    };
+    if f.len() >= 26 && f[12] == 0x88 {
+        Packet::new_unchecked(&mut f[14..]).set_flow_label(label);
+    }
+    f
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The burst path gives exactly the verdicts and bytes of the one-frame path.
+    #[test]
+    fn burst_equals_one_by_one(spec in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u8>()), 0..=32)) {
+        let (p, fib) = setup();
+        let frames: Vec<Vec<u8>> = spec.iter().map(|(k, l, e)| any_frame(*k, *l, *e)).collect();
+        let mut single = frames.clone();
+        let want: Vec<Verdict> = single.iter_mut().map(|f| p.process(&fib, f)).collect();
+        let mut burst = frames.clone();
+        let mut refs: Vec<&mut [u8]> = burst.iter_mut().map(|f| &mut f[..]).collect();
+        let mut got = vec![Verdict::Punt; refs.len()];
+        p.process_burst(&fib, &mut refs, &mut got);
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(burst, single);
+    }
 
     /// Arbitrary bytes never panic, and anything but a forward leaves them as they were.
     #[test]

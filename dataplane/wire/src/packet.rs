@@ -535,6 +535,26 @@ pub(crate) fn emit_head(
     Ok(names_end)
 }
 
+/// Accessors that borrow from the underlying bytes rather than from the view
+/// (as smoltcp's `Packet<&'a T>::payload`), so a name can outlive the
+/// `Packet` value, e.g. in a burst of names collected for one FIB lookup.
+impl<'a> Packet<&'a [u8]> {
+    /// [`Packet::dst_name`] with the lifetime of the bytes. Same contract: the
+    /// packet must have passed [`Packet::new_checked`].
+    #[inline]
+    pub fn dst_name_of_bytes(&self) -> NameRef<'a> {
+        let bytes: &'a [u8] = self.buffer;
+        NameRef::from_validated(&bytes[self.dst_name_range()])
+    }
+
+    /// [`Packet::src_name`] with the lifetime of the bytes (same contract).
+    #[inline]
+    pub fn src_name_of_bytes(&self) -> NameRef<'a> {
+        let bytes: &'a [u8] = self.buffer;
+        NameRef::from_validated(&bytes[self.src_name_range()])
+    }
+}
+
 /// The decoded header of a DMSC packet (payload not included, only its length).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Repr<'a> {
