@@ -26,6 +26,7 @@ cleanup() {
   ip netns del dmsc-demo-a 2>/dev/null || true
   ip netns del dmsc-demo-b 2>/dev/null || true
   rm -rf /var/run/dpdk/dmsc-demo-pcap /var/run/dpdk/dmsc-demo-tap
+  rm -f /dev/hugepages/dmsc-demo-* 2>/dev/null || true
 }
 trap cleanup EXIT
 
