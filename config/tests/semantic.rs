@@ -388,10 +388,14 @@ fn mbuf_pool_must_fill_all_rings() {
         "{NODE}[dataplane]\nlcores = [0, 1]\n[[ports]]\nname = \"a\"\ndevice = \"net_ring0\"\nrx_queues = 2\n\
          [[ports]]\nname = \"b\"\ndevice = \"net_ring1\"\nrx_queues = 2\n"
     );
+    // Unset: the pool is sized for the layout (the next 2^n - 1).
+    let auto = ok(&text);
+    assert_eq!(auto.dataplane.mbufs, 16383);
+    // Explicit and too small: rejected at the value.
     let e = one(
-        &text,
-        4,
-        1,
+        &text.replace("lcores = [0, 1]", "lcores = [0, 1]\nmbufs = 8191"),
+        6,
+        9,
         "dataplane.mbufs",
         Conflict,
         "this layout needs at least 8768",
@@ -410,19 +414,14 @@ fn mbuf_pool_must_fill_all_rings() {
 }
 
 #[test]
-fn mbuf_pool_check_without_dataplane_table_points_at_top() {
+fn default_pool_without_dataplane_table_is_sized_for_the_ports() {
     let ports: String = (0..4)
         .map(|i| format!("[[ports]]\nname = \"p{i}\"\ndevice = \"net_ring{i}\"\n"))
         .collect();
-    // 4 x (1024 + 1024) + 288 = 8480 > 8191 (the default pool).
-    one(
-        &format!("{NODE}{ports}"),
-        1,
-        1,
-        "dataplane.mbufs",
-        Conflict,
-        "8480",
-    );
+    // 4 x (1024 + 1024) + 288 = 8480 > 8191 (the default pool): sized to 16383.
+    let cfg = ok(&format!("{NODE}{ports}"));
+    assert_eq!(cfg.min_mbufs(), 8480);
+    assert_eq!(cfg.dataplane.mbufs, 16383);
 }
 
 // --------------------------------------------------------------------------------- ports
