@@ -65,56 +65,7 @@ enum Cmd {
 #[derive(Subcommand)]
 enum PcapCmd {
     /// Write generated DMSC traffic to a pcap file.
-    Gen {
-        /// Output pcap file.
-        #[arg(long, short)]
-        out: PathBuf,
-        /// A destination prefix (repeatable); flows extend it by one component.
-        #[arg(long = "name")]
-        names: Vec<Name>,
-        /// File with one destination prefix per line (# comments allowed).
-        #[arg(long)]
-        names_file: Option<PathBuf>,
-        /// Number of frames.
-        #[arg(long, default_value_t = 1000)]
-        count: usize,
-        /// Number of flows.
-        #[arg(long, default_value_t = 16)]
-        flows: usize,
-        /// Frame size distribution `SIZE[:WEIGHT],...` in bytes (FCS excluded).
-        #[arg(long, default_value = "64")]
-        sizes: String,
-        /// Share of packets to unrouted names under /dmsc-miss.
-        #[arg(long, default_value_t = 0.0)]
-        miss_share: f64,
-        /// Share of packets with hop limit 1.
-        #[arg(long, default_value_t = 0.0)]
-        expired_share: f64,
-        /// Share of malformed DMSC frames.
-        #[arg(long, default_value_t = 0.0)]
-        malformed_share: f64,
-        /// Share of non-DMSC (IPv4) frames.
-        #[arg(long, default_value_t = 0.0)]
-        foreign_share: f64,
-        /// Source name of the requests.
-        #[arg(long, default_value = "/client")]
-        src: Name,
-        /// Hop limit.
-        #[arg(long, default_value_t = 64)]
-        hop_limit: u8,
-        /// Ethernet source MAC.
-        #[arg(long, default_value = "02:00:00:00:0c:01")]
-        src_mac: MacAddr,
-        /// Ethernet destination MAC (the router's port).
-        #[arg(long, default_value = "02:00:00:00:0d:01")]
-        dst_mac: MacAddr,
-        /// DMSC EtherType.
-        #[arg(long, default_value = "0x88b5", value_parser = parse_u16)]
-        ethertype: u16,
-        /// Random seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Gen(GenArgs),
     /// Decode a pcap file of DMSC frames into readable lines.
     Dump {
         /// The pcap file.
@@ -133,6 +84,91 @@ enum PcapCmd {
         #[arg(long, default_value_t = 0)]
         strip: usize,
     },
+}
+
+/// Arguments of `dmsc pcap gen`.
+#[derive(clap::Args)]
+struct GenArgs {
+    /// Output pcap file.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// A destination prefix (repeatable); flows extend it by one component.
+    #[arg(long = "name")]
+    names: Vec<Name>,
+    /// File with one destination prefix per line (# comments allowed).
+    #[arg(long)]
+    names_file: Option<PathBuf>,
+    /// Number of frames.
+    #[arg(long, default_value_t = 1000)]
+    count: usize,
+    /// Number of flows.
+    #[arg(long, default_value_t = 16)]
+    flows: usize,
+    /// Frame size distribution `SIZE[:WEIGHT],...` in bytes (FCS excluded).
+    #[arg(long, default_value = "64")]
+    sizes: String,
+    /// Share of packets to unrouted names under /dmsc-miss.
+    #[arg(long, default_value_t = 0.0)]
+    miss_share: f64,
+    /// Share of packets with hop limit 1.
+    #[arg(long, default_value_t = 0.0)]
+    expired_share: f64,
+    /// Share of malformed DMSC frames.
+    #[arg(long, default_value_t = 0.0)]
+    malformed_share: f64,
+    /// Share of non-DMSC (IPv4) frames.
+    #[arg(long, default_value_t = 0.0)]
+    foreign_share: f64,
+    /// Source name of the requests.
+    #[arg(long, default_value = "/client")]
+    src: Name,
+    /// Hop limit.
+    #[arg(long, default_value_t = 64)]
+    hop_limit: u8,
+    /// Ethernet source MAC.
+    #[arg(long, default_value = "02:00:00:00:0c:01")]
+    src_mac: MacAddr,
+    /// Ethernet destination MAC (the router's port).
+    #[arg(long, default_value = "02:00:00:00:0d:01")]
+    dst_mac: MacAddr,
+    /// DMSC EtherType.
+    #[arg(long, default_value = "0x88b5", value_parser = parse_u16)]
+    ethertype: u16,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl GenArgs {
+    /// The traffic specification (reads `--names-file`).
+    fn spec(self) -> Result<traffic::GenSpec> {
+        let mut names = self.names;
+        if let Some(f) = &self.names_file {
+            let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+            for (i, line) in text.lines().enumerate() {
+                let line = line.split('#').next().unwrap_or("").trim();
+                if !line.is_empty() {
+                    names.push(line.parse().with_context(|| format!("{}:{}: bad name", f.display(), i + 1))?);
+                }
+            }
+        }
+        Ok(traffic::GenSpec {
+            names,
+            count: self.count,
+            flows: self.flows,
+            sizes: traffic::parse_sizes(&self.sizes)?,
+            miss_share: self.miss_share,
+            expired_share: self.expired_share,
+            malformed_share: self.malformed_share,
+            foreign_share: self.foreign_share,
+            src: self.src,
+            hop_limit: self.hop_limit,
+            src_mac: self.src_mac,
+            dst_mac: self.dst_mac,
+            ethertype: self.ethertype,
+            seed: self.seed,
+        })
+    }
 }
 
 fn parse_u16(s: &str) -> Result<u16, String> {
@@ -161,53 +197,13 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     match cli.cmd {
-        Cmd::Pcap(PcapCmd::Gen {
-            out,
-            mut names,
-            names_file,
-            count,
-            flows,
-            sizes,
-            miss_share,
-            expired_share,
-            malformed_share,
-            foreign_share,
-            src,
-            hop_limit,
-            src_mac,
-            dst_mac,
-            ethertype,
-            seed,
-        }) => {
-            if let Some(f) = names_file {
-                let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
-                for (i, line) in text.lines().enumerate() {
-                    let line = line.split('#').next().unwrap_or("").trim();
-                    if !line.is_empty() {
-                        names.push(line.parse().with_context(|| format!("{}:{}: bad name", f.display(), i + 1))?);
-                    }
-                }
-            }
-            let spec = traffic::GenSpec {
-                names,
-                count,
-                flows,
-                sizes: traffic::parse_sizes(&sizes)?,
-                miss_share,
-                expired_share,
-                malformed_share,
-                foreign_share,
-                src,
-                hop_limit,
-                src_mac,
-                dst_mac,
-                ethertype,
-                seed,
-            };
+        Cmd::Pcap(PcapCmd::Gen(args)) => {
+            let out_path = args.out.clone();
+            let spec = args.spec()?;
             let frames = traffic::generate(&spec)?;
-            let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+            let file = File::create(&out_path).with_context(|| format!("creating {}", out_path.display()))?;
             let n = traffic::write_pcap(BufWriter::new(file), frames.iter().map(|f| &f.bytes))?;
-            eprintln!("wrote {n} frames to {}", out.display());
+            eprintln!("wrote {n} frames to {}", out_path.display());
         }
         Cmd::Pcap(PcapCmd::Dump { file, ethertype, summary, depth, strip }) => {
             let f = File::open(&file).with_context(|| format!("opening {}", file.display()))?;
