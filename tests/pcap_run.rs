@@ -166,8 +166,22 @@ fn pcap_run_forwards_every_frame_by_name() {
         .iter()
         .map(|&len| traffic::request_frame(&spec, &"/svc/a/big".parse().unwrap(), 1, 64, len, 1_000_000).unwrap())
         .collect();
+    // Control packets (link-local) must reach the control thread, unchanged.
+    let control: Vec<Vec<u8>> = (0..5)
+        .map(|i| {
+            let mut f = traffic::request_frame(&spec, &"/svc/a/hello".parse().unwrap(), i, 1, 80, 2_000_000 + u64::from(i)).unwrap();
+            f[ethernet::HEADER_LEN + 1] = PacketType::Control as u8;
+            f
+        })
+        .collect();
     let hostile = runts.len() + garbage.len() + oversize.len();
-    let all_frames = input.iter().map(|f| &f.bytes).chain(runts.iter()).chain(garbage.iter()).chain(oversize.iter());
+    let all_frames = input
+        .iter()
+        .map(|f| &f.bytes)
+        .chain(runts.iter())
+        .chain(garbage.iter())
+        .chain(oversize.iter())
+        .chain(control.iter());
     traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), all_frames).unwrap();
     traffic::write_pcap(std::fs::File::create(dir.join("empty.pcap")).unwrap(), Vec::<Vec<u8>>::new()).unwrap();
     std::fs::write(dir.join("sr.toml"), config(&dir, tag)).unwrap();
@@ -312,7 +326,9 @@ fn pcap_run_forwards_every_frame_by_name() {
     let kinds = |k: Kind| input.iter().filter(|f| f.kind == k).count() as u64;
     let total = &stats["total"];
     let drops = |r: &str| total["drops"][r].as_u64().unwrap();
-    assert_eq!(total["rx_packets"].as_u64().unwrap(), (input.len() + hostile) as u64);
+    assert_eq!(total["rx_packets"].as_u64().unwrap(), (input.len() + hostile + control.len()) as u64);
+    assert_eq!(total["punted"].as_u64().unwrap(), control.len() as u64);
+    assert_eq!(stats["control_received"].as_u64().unwrap(), control.len() as u64, "control thread got every punt");
     assert_eq!(drops("not_dmsc"), kinds(Kind::Foreign) + runts.len() as u64);
     assert_eq!(drops("malformed"), kinds(Kind::Malformed) + (garbage.len() + oversize.len()) as u64);
     assert_eq!(drops("hop_limit"), kinds(Kind::Expired));
