@@ -106,6 +106,31 @@ impl FibEntry {
         })
     }
 
+    /// A placeholder for a free slot of the FIB's entry slab (no next hop,
+    /// `best == 0`); never reachable from a lookup.
+    pub(crate) fn vacant() -> FibEntry {
+        let none = NextHop {
+            port: 0,
+            mac: MacAddr([0; 6]),
+            cost: 0,
+        };
+        FibEntry {
+            next_hops: Hops::Inline {
+                len: 0,
+                hops: [none, none],
+            },
+            prefix: Name::root(),
+            best: 0,
+        }
+    }
+
+    /// Whether this is a [`FibEntry::vacant`] placeholder (a live entry has
+    /// at least one best next hop).
+    #[inline]
+    pub(crate) fn is_vacant(&self) -> bool {
+        self.best == 0
+    }
+
     /// The entry's prefix.
     #[inline]
     pub fn prefix(&self) -> NameRef<'_> {

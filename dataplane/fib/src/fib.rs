@@ -14,10 +14,10 @@ use crate::prefetch::prefetch;
 use crate::FibError;
 
 /// Index value meaning "no entry" / "no slot".
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 /// Low bits of a slot key: the prefix wire length (at most 512 < 2^16 for a
 /// valid name). The high 48 bits are the prefix hash.
-const LEN_MASK: u64 = 0xFFFF;
+pub(crate) const LEN_MASK: u64 = 0xFFFF;
 /// Maximum number of entries (indices are `u32`, `NONE` excluded).
 pub const MAX_ENTRIES: usize = (u32::MAX - 1) as usize;
 /// Names looked up together by [`Fib::lookup_burst`] (larger slices are cut
@@ -28,23 +28,25 @@ pub const BURST: usize = 32;
 /// full bucket reads the next line too) against ~14 % at 50 %; measured on
 /// 10^6 prefixes × 8 components, bursts at 40 % are ~12 % faster than at 50 %
 /// for +10 % memory, and 33 % gained nothing more (docs/performance.md).
-const MAX_LOAD_PERCENT: usize = 40;
+pub(crate) const MAX_LOAD_PERCENT: usize = 40;
 /// Slots per bucket (one 64-byte cache line).
-const BUCKET_SLOTS: usize = 4;
+pub(crate) const BUCKET_SLOTS: usize = 4;
 
 /// One hash-table slot (16 bytes): a trie node, i.e. a prefix of some FIB
 /// entry's name.
 #[derive(Clone, Copy, Default)]
 #[repr(C, align(16))]
-struct Slot {
+pub(crate) struct Slot {
     /// `(hash & !LEN_MASK) | prefix wire length`; 0 = empty slot (a non-root
     /// prefix is at least 2 bytes long, so a used slot is never 0).
-    key: u64,
+    pub(crate) key: u64,
     /// Offset in `Fib::keys` of this prefix's wire bytes (length from `key`).
-    key_off: u32,
-    /// Index in `Fib::entries` of the longest entry that is a prefix of this
-    /// node (the node itself or an ancestor), or `NONE`.
-    best: u32,
+    pub(crate) key_off: u32,
+    /// Index in `Fib::entries` of the longest non-root entry that is a
+    /// prefix of this node (the node itself or an ancestor), or `NONE`
+    /// (then the root entry `Fib::root_best`, if any, applies: so adding or
+    /// removing the default route never touches the nodes).
+    pub(crate) best: u32,
 }
 
 /// A cache line of 4 slots, filled in order. A probe reads one bucket, compares
@@ -52,30 +54,45 @@ struct Slot {
 /// no match (rare at load 0.4): one cache miss per probe, few branches.
 #[derive(Clone, Copy, Default)]
 #[repr(C, align(64))]
-struct Bucket {
-    slots: [Slot; BUCKET_SLOTS],
+pub(crate) struct Bucket {
+    pub(crate) slots: [Slot; BUCKET_SLOTS],
 }
 
 /// An immutable FIB snapshot: build it on the control thread, publish it to
 /// the lcores through `dmsc_rcu::Rcu<Fib>`. `Send + Sync`.
 ///
 /// Lookups allocate nothing, take no lock and do no atomic operation.
+///
+/// A [`crate::FibWriter`] updates a `Fib` in place (on the copy the lcores
+/// do not see); the layout below is the same either way.
+#[derive(Clone)]
 pub struct Fib {
     /// Open-addressing table (linear probing over buckets) of all trie nodes
     /// but the root. Slot `i` is `buckets[i / 4].slots[i % 4]`.
-    buckets: Box<[Bucket]>,
+    pub(crate) buckets: Box<[Bucket]>,
     /// Wire bytes of the prefixes; the prefixes of one name share its bytes.
-    keys: Box<[u8]>,
-    /// Entries sorted by prefix wire bytes.
-    entries: Box<[FibEntry]>,
+    /// In-place updates append (bytes of removed nodes become garbage until
+    /// the next rebuild).
+    pub(crate) keys: Vec<u8>,
+    /// Entries: sorted by prefix after a build; after in-place updates a slab
+    /// (stable indices, vacant slots reused, see `FibEntry::vacant`).
+    pub(crate) entries: Vec<FibEntry>,
     /// Entry index of the root prefix `/` (default route), or `NONE`.
-    root_best: u32,
+    pub(crate) root_best: u32,
     /// Largest number of components of any entry prefix.
-    max_depth: usize,
-    /// Hash seed of this build.
-    seed: u64,
+    pub(crate) max_depth: usize,
+    /// Hash seed of this build (kept by in-place updates).
+    pub(crate) seed: u64,
     /// Number of trie nodes (root excluded).
-    nodes: usize,
+    pub(crate) nodes: usize,
+    /// Number of live entries.
+    pub(crate) live: usize,
+    /// Live entries per number of components (maintains `max_depth`).
+    pub(crate) depth_entries: [u32; MAX_COMPONENTS + 1],
+    /// Length of `keys` after the last full build (arena compaction trigger).
+    pub(crate) keys_base: usize,
+    /// 0 from [`Fib::build`]; set by the writer on each published version.
+    pub(crate) version: u64,
 }
 
 /// A route change for [`Fib::with_changes`].
@@ -90,7 +107,7 @@ pub enum FibChange {
 impl fmt::Debug for Fib {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Fib")
-            .field("entries", &self.entries.len())
+            .field("entries", &self.live)
             .field("nodes", &self.nodes)
             .field("buckets", &self.buckets.len())
             .field("max_depth", &self.max_depth)
@@ -175,9 +192,9 @@ impl Fib {
                 }
             }
         }
-        let mut merged = Vec::with_capacity(self.entries.len() + map.len());
+        let mut merged = Vec::with_capacity(self.live + map.len());
         let mut changes = map.into_iter().peekable();
-        for old in self.entries.iter() {
+        for old in self.entries() {
             while let Some((k, _)) = changes.peek() {
                 if k.as_slice() >= old.prefix().wire() {
                     break;
@@ -206,91 +223,43 @@ impl Fib {
     /// it is a prefix of). So one pass with a stack of (hash state, best
     /// entry) along the previous name creates every node once, with its
     /// longest-matching entry already known.
-    fn from_sorted(entries: Vec<FibEntry>, seed: u64) -> Result<Fib, FibError> {
-        let mut nodes: Vec<Slot> = Vec::new();
-        let mut keys: Vec<u8> = Vec::new();
-        let mut root_best = NONE;
-        let mut max_depth = 0;
-        // stack[d] = (hash state, best entry) of the previous name's d-prefix.
-        let mut stack: Vec<(u64, u32)> = vec![(seed, NONE)];
-        let mut prev: &[u8] = &[];
-        // The previous name's bytes end `keys`, at this offset.
-        let mut prev_key_off = 0usize;
-        for (index, entry) in entries.iter().enumerate() {
-            let w = entry.prefix().wire();
-            if w.is_empty() {
-                root_best = index as u32;
-                stack[0].1 = root_best;
-                continue;
-            }
-            // Components shared with the previous name.
-            let (mut depth, mut off) = (0, 0);
-            while off < w.len() {
-                let end = off + 1 + w[off] as usize;
-                if end > prev.len() || prev[off..end] != w[off..end] {
-                    break;
-                }
-                depth += 1;
-                off = end;
-            }
-            stack.truncate(depth + 1);
-            // Share bytes with the previous name when it is a prefix of this one.
-            let key_off = if off == prev.len() && !prev.is_empty() {
-                keys.extend_from_slice(&w[off..]);
-                prev_key_off
-            } else {
-                keys.extend_from_slice(w);
-                keys.len() - w.len()
-            };
-            if keys.len() > u32::MAX as usize {
-                return Err(FibError::TooManyEntries);
-            }
-            while off < w.len() {
-                let end = off + 1 + w[off] as usize;
-                let (state, parent_best) = stack[depth];
-                let state = hash::extend(state, w, off, end);
-                let best = if end == w.len() {
-                    index as u32
-                } else {
-                    parent_best
-                };
-                nodes.push(Slot {
-                    key: (state & !LEN_MASK) | end as u64,
-                    key_off: key_off as u32,
-                    best,
-                });
-                stack.push((state, best));
-                depth += 1;
-                off = end;
-            }
-            max_depth = max_depth.max(depth);
-            prev = w;
-            prev_key_off = key_off;
-        }
-        if nodes.len() * 100 / MAX_LOAD_PERCENT > u32::MAX as usize {
-            return Err(FibError::TooManyEntries);
+    pub(crate) fn from_sorted(entries: Vec<FibEntry>, seed: u64) -> Result<Fib, FibError> {
+        let trie = build_trie(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.prefix().wire(), i as u32)),
+            seed,
+        )?;
+        let mut depth_entries = [0u32; MAX_COMPONENTS + 1];
+        for e in &entries {
+            depth_entries[e.prefix().len()] += 1;
         }
         Ok(Fib {
-            buckets: table(&nodes),
-            keys: keys.into_boxed_slice(),
-            entries: entries.into_boxed_slice(),
-            root_best,
-            max_depth,
+            buckets: trie.buckets,
+            keys_base: trie.keys.len(),
+            keys: trie.keys,
+            live: entries.len(),
+            entries,
+            root_best: trie.root_best,
+            max_depth: max_depth_of(&depth_entries),
             seed,
-            nodes: nodes.len(),
+            nodes: trie.nodes,
+            depth_entries,
+            version: 0,
         })
     }
 
     /// Number of entries (prefixes).
     #[inline]
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.live
     }
 
     /// True if the FIB has no entry.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.live == 0
     }
 
     /// Number of trie nodes (distinct non-root prefixes of all entries).
@@ -304,18 +273,79 @@ impl Fib {
     }
 
     /// Entries sorted by prefix wire bytes (`Name`'s `Ord`; a prefix sorts
-    /// before the names it is a prefix of).
+    /// before the names it is a prefix of). Control path: collects and sorts
+    /// references (O(n) for a FIB fresh from a build, which is sorted
+    /// already; O(n log n) after in-place updates).
     pub fn entries(&self) -> impl ExactSizeIterator<Item = &FibEntry> + '_ {
-        self.entries.iter()
+        let mut v: Vec<&FibEntry> = self.entries.iter().filter(|e| !e.is_vacant()).collect();
+        v.sort_by(|a, b| a.prefix().wire().cmp(b.prefix().wire()));
+        v.into_iter()
     }
 
-    /// The entry whose prefix is exactly `prefix` (control path: binary
-    /// search over the sorted entries).
+    /// The entry whose prefix is exactly `prefix` (control path: one
+    /// byte-verified hash search for the prefix's node).
     pub fn get(&self, prefix: NameRef<'_>) -> Option<&FibEntry> {
+        let w = prefix.wire();
+        let best = if w.is_empty() {
+            self.root_best
+        } else {
+            let mut state = self.seed;
+            let mut off = 0;
+            for end in prefix.component_ends() {
+                state = hash::extend(state, w, off, end);
+                off = end;
+            }
+            let slot = self.find_node((state & !LEN_MASK) | w.len() as u64, w)?;
+            self.slot(slot as u32).best
+        };
         self.entries
-            .binary_search_by(|e| e.prefix().wire().cmp(prefix.wire()))
-            .ok()
-            .map(|i| &self.entries[i])
+            .get(best as usize)
+            .filter(|e| e.prefix().wire() == w)
+    }
+
+    /// Version stamp: 0 for a FIB from [`Fib::build`] or
+    /// [`Fib::with_changes`]; for a FIB published by a
+    /// [`crate::FibWriter`], the writer's update counter (starting from a
+    /// random base), so a reader can tell which version a result came from.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether `self` and `other` have the same representation (table,
+    /// key arena, entry slab, counters): what the two copies of a
+    /// [`crate::FibWriter`] must have after each update. For tests;
+    /// O(size).
+    pub fn identical_layout(&self, other: &Fib) -> bool {
+        let slots = |f: &Fib| {
+            f.buckets
+                .iter()
+                .flat_map(|b| b.slots)
+                .map(|s| (s.key, s.key_off, s.best))
+                .collect::<Vec<_>>()
+        };
+        self.keys == other.keys
+            && self.entries.len() == other.entries.len()
+            && self
+                .entries
+                .iter()
+                .zip(&other.entries)
+                .all(|(a, b)| a == b && a.is_vacant() == b.is_vacant())
+            && (
+                self.root_best,
+                self.max_depth,
+                self.seed,
+                self.nodes,
+                self.live,
+            ) == (
+                other.root_best,
+                other.max_depth,
+                other.seed,
+                other.nodes,
+                other.live,
+            )
+            && self.depth_entries == other.depth_entries
+            && self.keys_base == other.keys_base
+            && slots(self) == slots(other)
     }
 
     /// Bytes used by this snapshot: the table, the prefix bytes and the
@@ -523,7 +553,7 @@ impl Fib {
     #[inline(always)]
     fn finish<'f>(&'f self, wire: &[u8], found: u32) -> Option<&'f FibEntry> {
         let best = if found == NONE {
-            self.root_best
+            NONE
         } else {
             let slot = self.slot(found);
             if self.verify(slot, wire) {
@@ -532,6 +562,8 @@ impl Fib {
                 self.lookup_verified(wire)
             }
         };
+        // Nodes with no non-root entry above them defer to the default route.
+        let best = if best == NONE { self.root_best } else { best };
         self.entries.get(best as usize)
     }
 
@@ -542,7 +574,7 @@ impl Fib {
     fn lookup_verified(&self, wire: &[u8]) -> u32 {
         let mut keys: Keys = [0; MAX_COMPONENTS + 1];
         let (mut lo, mut hi) = (0, self.prefix_keys(wire, &mut keys));
-        let mut best = self.root_best;
+        let mut best = NONE;
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
             match self.probe_verified(keys[mid], wire) {
@@ -658,13 +690,13 @@ impl Search {
 /// Home bucket of `key` in a table of `n` buckets: multiply-shift range
 /// reduction of the hash's top 32 bits (no power-of-two constraint).
 #[inline(always)]
-fn home(key: u64, n: usize) -> usize {
+pub(crate) fn home(key: u64, n: usize) -> usize {
     (((key >> 32) * n as u64) >> 32) as usize
 }
 
 /// Builds the bucket table for `nodes` (in order: earlier nodes come first in
 /// a probe chain).
-fn table(nodes: &[Slot]) -> Box<[Bucket]> {
+pub(crate) fn table(nodes: &[Slot]) -> Box<[Bucket]> {
     let n = (nodes.len() * 100)
         .div_ceil(MAX_LOAD_PERCENT * BUCKET_SLOTS)
         .max(2);
@@ -680,4 +712,87 @@ fn table(nodes: &[Slot]) -> Box<[Bucket]> {
         }
     }
     buckets
+}
+
+/// The lookup structure built in one pass by [`build_trie`].
+pub(crate) struct Trie {
+    pub(crate) buckets: Box<[Bucket]>,
+    pub(crate) keys: Vec<u8>,
+    pub(crate) root_best: u32,
+    pub(crate) nodes: usize,
+}
+
+/// Builds the trie over `(prefix wire bytes, entry index)` pairs sorted by
+/// wire bytes, without duplicates (see [`Fib::from_sorted`] for the method).
+/// Nodes store the longest *non-root* entry above them (`NONE` if none).
+pub(crate) fn build_trie<'a>(
+    sorted: impl Iterator<Item = (&'a [u8], u32)>,
+    seed: u64,
+) -> Result<Trie, FibError> {
+    let mut nodes: Vec<Slot> = Vec::new();
+    let mut keys: Vec<u8> = Vec::new();
+    let mut root_best = NONE;
+    // stack[d] = (hash state, best entry) of the previous name's d-prefix.
+    let mut stack: Vec<(u64, u32)> = vec![(seed, NONE)];
+    let mut prev: &[u8] = &[];
+    // The previous name's bytes end `keys`, at this offset.
+    let mut prev_key_off = 0usize;
+    for (w, index) in sorted {
+        if w.is_empty() {
+            root_best = index;
+            continue;
+        }
+        // Components shared with the previous name.
+        let (mut depth, mut off) = (0, 0);
+        while off < w.len() {
+            let end = off + 1 + w[off] as usize;
+            if end > prev.len() || prev[off..end] != w[off..end] {
+                break;
+            }
+            depth += 1;
+            off = end;
+        }
+        stack.truncate(depth + 1);
+        // Share bytes with the previous name when it is a prefix of this one.
+        let key_off = if off == prev.len() && !prev.is_empty() {
+            keys.extend_from_slice(&w[off..]);
+            prev_key_off
+        } else {
+            keys.extend_from_slice(w);
+            keys.len() - w.len()
+        };
+        if keys.len() > u32::MAX as usize {
+            return Err(FibError::TooManyEntries);
+        }
+        while off < w.len() {
+            let end = off + 1 + w[off] as usize;
+            let (state, parent_best) = stack[depth];
+            let state = hash::extend(state, w, off, end);
+            let best = if end == w.len() { index } else { parent_best };
+            nodes.push(Slot {
+                key: (state & !LEN_MASK) | end as u64,
+                key_off: key_off as u32,
+                best,
+            });
+            stack.push((state, best));
+            depth += 1;
+            off = end;
+        }
+        prev = w;
+        prev_key_off = key_off;
+    }
+    if nodes.len() * 100 / MAX_LOAD_PERCENT > u32::MAX as usize {
+        return Err(FibError::TooManyEntries);
+    }
+    Ok(Trie {
+        buckets: table(&nodes),
+        keys,
+        root_best,
+        nodes: nodes.len(),
+    })
+}
+
+/// Largest depth with a live entry (0 if none).
+pub(crate) fn max_depth_of(depth_entries: &[u32; MAX_COMPONENTS + 1]) -> usize {
+    depth_entries.iter().rposition(|&n| n > 0).unwrap_or(0)
 }

@@ -4,9 +4,14 @@
 //!
 //! # Design
 //!
-//! A [`Fib`] is an immutable snapshot published through `dmsc_rcu::Rcu<Fib>`:
-//! readers never lock and never see a half-updated table; the writer builds a
-//! new snapshot ([`Fib::build`], [`Fib::with_changes`]) and swaps it in.
+//! A [`Fib`] is a snapshot published through `dmsc_rcu::Rcu<Fib>`: readers
+//! never lock and never see a half-updated table. Route changes go through a
+//! [`FibWriter`] (left-right double buffering on QSBR: a batch is applied in
+//! place to a second copy the lcores cannot see, published with one pointer
+//! swap, then replayed onto the first copy after the grace period; cost
+//! proportional to the changes, see `writer.rs` and `update.rs`). Whole
+//! snapshots can still be built ([`Fib::build`], [`Fib::with_changes`]) and
+//! published directly when no writer is used.
 //!
 //! The lookup structure is a *hashed name trie* (the NDN-DPDK / So et al.
 //! design): every prefix of every entry's name is a trie node, and the nodes
@@ -46,8 +51,10 @@
 //!
 //! Cost at 10^6 prefixes and 8-component names: 3 bucket probes, 1 key line,
 //! 1 entry line per lookup; ~270 bytes per entry (2.9 trie nodes per entry in
-//! the benchmark's name set). Updates build a new snapshot:
-//! [`Fib::with_changes`] merges sorted changes, O(entries), ~0.5 s at 10^6.
+//! the benchmark's name set). Updates: [`FibWriter::apply`], a few µs per
+//! leaf route change at 10^6 prefixes plus one grace period per batch (two
+//! copies: twice the memory); [`Fib::with_changes`] rebuilds, O(entries),
+//! ~0.5 s at 10^6.
 //!
 //! Alternatives rejected:
 //! * a pointer-based component trie (a child map per node): one dependent miss
@@ -62,7 +69,8 @@
 //!   `depth` probes on a miss-heavy name;
 //! * Patricia / bitwise tries (IP-style): names are long variable-length byte
 //!   strings matched on component boundaries, not bits;
-//! * mutable FIB with fine-grained locks: a lock or RMW per lookup.
+//! * mutable FIB with fine-grained locks: a lock or RMW per lookup (the
+//!   writer's alternatives are discussed in `writer.rs`).
 //!
 //! Measurements: `docs/performance.md` and `bench/`.
 //!
@@ -108,9 +116,12 @@ mod hash;
 pub mod hashmap;
 pub mod naive;
 mod prefetch;
+mod update;
+mod writer;
 
 pub use entry::{FibEntry, NextHop};
 pub use fib::{Fib, FibChange, BURST, MAX_ENTRIES};
+pub use writer::{FibWriter, UpdateStats};
 
 /// Errors building a FIB. `route` is the 0-based position of the offending
 /// route in the input.

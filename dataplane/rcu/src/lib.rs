@@ -19,8 +19,10 @@
 //!   reader has reported the new epoch, and only then drops the old value.
 //!   Readers never wait for writers. [`Rcu::publish_deferred`] +
 //!   [`Rcu::try_reclaim`] is the non-blocking variant, [`Rcu::synchronize`]
-//!   waits for a grace period without publishing, and
-//!   [`Rcu::publish_with_timeout`] bounds the wait.
+//!   waits for a grace period without publishing,
+//!   [`Rcu::publish_with_timeout`] bounds the wait, and [`Rcu::replace`]
+//!   hands the old value back instead of dropping it (left-right double
+//!   buffering: the FIB writer updates the copy readers no longer see).
 //! * [`Reader::offline`] / [`Reader::online`] let an lcore that goes to sleep
 //!   (idle polling back-off) stop holding writers up: an offline reader is
 //!   skipped by grace-period detection and may not read.
@@ -230,6 +232,33 @@ impl<T: Send + Sync + 'static> Rcu<T> {
         // (offline ones cannot read), so no reader holds a reference to it.
         unsafe { free(old) };
         self.try_reclaim();
+    }
+
+    /// Publishes `new` like [`Rcu::publish`] (one pointer swap, then a grace
+    /// period), but instead of dropping the previous value hands it back:
+    /// once this returns no reader can reference it, so the caller owns it
+    /// exclusively again and may mutate and republish it. This is what
+    /// left-right double buffering needs (`dmsc_fib::FibWriter` keeps two
+    /// copies of the FIB and alternates them). Also frees any deferred
+    /// values whose grace period has elapsed.
+    ///
+    /// Must not be called by a thread that holds an online [`Reader`] of this
+    /// `Rcu` (it would wait for itself).
+    pub fn replace(&self, new: Box<T>) -> Box<T> {
+        let new = Box::into_raw(new);
+        let old = self.current.swap(new, Ordering::AcqRel);
+        let old = NonNull::new(old).expect("published pointer is never null");
+        let target = self.advance();
+        let waited = self.wait_for(target, None);
+        debug_assert!(waited.is_ok(), "an unbounded wait cannot time out");
+        self.try_reclaim();
+        // SAFETY: `old` came from `Box::into_raw` (in `new`, `swap` or an
+        // earlier `replace`) and was unlinked by the swap above, before the
+        // epoch advanced to `target`; every online reader has since reported
+        // `>= target` (offline ones cannot read), so no reference to it
+        // remains, and it is not in the retired queue, so ownership is
+        // transferred back exactly once.
+        unsafe { Box::from_raw(old.as_ptr()) }
     }
 
     /// Like [`Rcu::publish`] but gives up waiting after `timeout`: the new
@@ -706,6 +735,39 @@ mod tests {
         assert_eq!(drops.load(Ordering::SeqCst), 1);
         stop.store(true, Ordering::Relaxed);
         reader.join().unwrap();
+    }
+
+    #[test]
+    fn replace_returns_old_value_after_grace_period() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let rcu = Rcu::new(Counted(1, drops.clone()));
+        let mut r = rcu.register();
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                let mut last = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let v = r.read().0;
+                    assert!(v >= last, "values went backwards");
+                    last = v;
+                    r.quiescent();
+                }
+            })
+        };
+        let mut spare = Box::new(Counted(2, drops.clone()));
+        for v in 2..200u32 {
+            spare.0 = v;
+            let old = rcu.replace(spare);
+            assert_eq!(old.0, v - 1, "the previous value comes back");
+            spare = old;
+        }
+        stop.store(true, Ordering::Relaxed);
+        reader.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 0, "replace never drops");
+        drop(spare);
+        drop(rcu);
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
     }
 
     #[test]
