@@ -1,7 +1,9 @@
-//! Shared code of the DMSC benchmarks. Today: the FIB lookup workload
-//! ([`fib`]), used by the criterion bench `benches/fib.rs` and by the
-//! `fib-report` binary. A later packet-throughput harness goes next to it.
+//! Shared code of the DMSC benchmarks: the FIB lookup workload ([`fib`]), used by the
+//! criterion bench `benches/fib.rs`, the `fib-report` binary and the throughput harness's
+//! FIB; and the `dpdk-testpmd` driver ([`testpmd`]) of the throughput harness
+//! (`src/bin/throughput.rs`).
 
 #![warn(missing_docs)]
 
 pub mod fib;
+pub mod testpmd;

@@ -8,9 +8,9 @@
 /// say where (every error has a field path, and a line unless it is an I/O error).
 pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    match crate::parse(text, "fuzz.toml") {
+    match crate::parse_impl(text, "fuzz.toml", None) {
         Ok(cfg) => {
-            let again = crate::parse(&cfg.to_toml_string(), "emitted.toml")
+            let again = crate::parse_impl(&cfg.to_toml_string(), "emitted.toml", None)
                 .unwrap_or_else(|e| panic!("emitted configuration rejected: {e}"));
             assert_eq!(cfg, again, "configuration changed through to_toml_string");
         }

@@ -70,6 +70,7 @@ pub mod fuzzing;
 mod emit;
 mod error;
 mod raw;
+pub mod routes_file;
 mod validate;
 
 use std::fmt;
@@ -180,8 +181,9 @@ pub struct Config {
     /// `[[ports]]`, in file order (the daemon's port index is the position here); at least
     /// one, at most [`limits::MAX_PORTS`]; names and devices unique.
     pub ports: Vec<Port>,
-    /// `[[routes]]`, in file order; prefixes unique; every next hop names a defined port
-    /// and a neighbour of that port.
+    /// `[[routes]]` in file order, then the lines of `routes_file` (see [`routes_file`]) in
+    /// file order; prefixes unique across both; every next hop names a defined port and a
+    /// neighbour of that port.
     pub routes: Vec<Route>,
 }
 
@@ -497,10 +499,20 @@ impl Config {
 /// # Errors
 /// [`ConfigErrors`] with every problem found: the first structural one (TOML syntax,
 /// unknown or missing key, wrong TOML type), or else all semantic ones.
+///
+/// A `routes_file` key is resolved against the directory part of `origin` (the current
+/// directory when `origin` has none) and read; see [`routes_file`].
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigErrors> {
+    let base = Path::new(origin).parent().unwrap_or(Path::new(""));
+    let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+    parse_impl(text, origin, Some(base))
+}
+
+/// [`parse`], with `routes_file` refused when `base_dir` is `None`.
+pub(crate) fn parse_impl(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let raw: raw::RawConfig = toml::from_str(text)
         .map_err(|e| ConfigErrors::new(vec![error::from_toml_error(text, origin, &e)]))?;
-    validate::validate(&raw, text, origin)
+    validate::validate(&raw, text, origin, base_dir)
 }
 
 /// Reads and parses the file at `path`; error messages name it as `path.display()`.

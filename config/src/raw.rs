@@ -61,6 +61,8 @@ pub(crate) struct RawConfig {
     pub ports: Option<S<Vec<S<RawPort>>>>,
     #[serde(default)]
     pub routes: Option<S<Vec<S<RawRoute>>>>,
+    #[serde(default)]
+    pub routes_file: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

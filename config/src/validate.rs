@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Range, RangeInclusive};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{Collector, ConfigErrors, ErrorKind, Location};
@@ -20,7 +21,14 @@ use crate::{
 /// EAL options that select lcores; `dataplane.lcores` owns them.
 const LCORE_OPTIONS: [&str; 5] = ["-l", "-c", "--lcores", "--main-lcore", "--master-lcore"];
 
-pub(crate) fn validate(raw: &RawConfig, text: &str, origin: &str) -> Result<Config, ConfigErrors> {
+/// `base_dir`: the directory a relative `routes_file` is resolved against; `None` refuses
+/// `routes_file` (the fuzzing entry point must not read arbitrary files).
+pub(crate) fn validate(
+    raw: &RawConfig,
+    text: &str,
+    origin: &str,
+    base_dir: Option<&Path>,
+) -> Result<Config, ConfigErrors> {
     let mut c = Collector::new(text, origin);
     let node = node(&mut c, raw);
     let eal = eal(&mut c, raw.eal.as_ref().map(|e| e.get_ref()));
@@ -29,7 +37,14 @@ pub(crate) fn validate(raw: &RawConfig, text: &str, origin: &str) -> Result<Conf
     let routes = routes(&mut c, raw);
     size_default_pool(raw, &mut dataplane, &ports);
     mbuf_pool(&mut c, raw, &dataplane, &ports);
+    if let (Some(f), None) = (&raw.routes_file, base_dir) {
+        c.push(f.span(), "routes_file", ErrorKind::Conflict, "routes_file is not supported here".to_owned());
+    }
     c.finish()?;
+    let mut routes = routes;
+    if let (Some(f), Some(base)) = (&raw.routes_file, base_dir) {
+        routes.extend(routes_file(raw, f, text, origin, base, &ports, &routes)?);
+    }
     Ok(Config {
         node,
         eal,
@@ -37,6 +52,37 @@ pub(crate) fn validate(raw: &RawConfig, text: &str, origin: &str) -> Result<Conf
         ports,
         routes,
     })
+}
+
+/// Loads the routes file named by `f` (relative to `base`), checked against the validated
+/// ports and the `[[routes]]` already accepted.
+fn routes_file(
+    raw: &RawConfig,
+    f: &S<String>,
+    text: &str,
+    origin: &str,
+    base: &Path,
+    ports: &[Port],
+    routes: &[Route],
+) -> Result<Vec<Route>, ConfigErrors> {
+    let list: &[S<RawRoute>] = raw.routes.as_ref().map_or(&[], |r| r.get_ref());
+    let existing: HashMap<Name, String> = routes
+        .iter()
+        .zip(list)
+        .map(|(r, raw_r)| {
+            let line = Location::from_offset(text, raw_r.get_ref().prefix.span().start).line;
+            (r.prefix.clone(), format!("{origin}:{line}"))
+        })
+        .collect();
+    let path = base.join(f.get_ref());
+    let key_error = |message: String| crate::ConfigError {
+        origin: origin.to_owned(),
+        location: Some(Location::from_offset(text, f.span().start)),
+        path: "routes_file".to_owned(),
+        kind: ErrorKind::Io,
+        message,
+    };
+    crate::routes_file::load(&path, ports, &existing, key_error).map_err(ConfigErrors::new)
 }
 
 /// Lower bound on the mbuf pool; see [`Config::min_mbufs`].
