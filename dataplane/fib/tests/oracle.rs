@@ -3,13 +3,13 @@
 //! Small alphabets so that prefixes collide a lot; 0–10 components.
 
 mod common;
-use common::{hops, name};
+use common::{check_lookups, hops, name, probes, same};
 use std::collections::BTreeMap;
 
 use dmsc_fib::hashmap::HashFib;
 use dmsc_fib::naive::NaiveFib;
-use dmsc_fib::{Fib, FibChange, FibEntry, NextHop};
-use dmsc_wire::name::{Name, NameRef};
+use dmsc_fib::{Fib, FibChange, NextHop};
+use dmsc_wire::name::Name;
 use proptest::prelude::*;
 
 
@@ -20,14 +20,6 @@ fn routes(max: usize) -> impl Strategy<Value = BTreeMap<Name, Vec<NextHop>>> {
     proptest::collection::btree_map(prefix, hops(), 0..max)
 }
 
-fn same(a: Option<&FibEntry>, b: Option<&FibEntry>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.prefix() == b.prefix() && a.next_hops() == b.next_hops(),
-        _ => false,
-    }
-}
-
 fn check_all(
     fib: &Fib,
     routes: &BTreeMap<Name, Vec<NextHop>>,
@@ -36,30 +28,12 @@ fn check_all(
     let naive = NaiveFib::build(routes.clone()).unwrap();
     let hash = HashFib::build(routes.clone()).unwrap();
     prop_assert_eq!(fib.len(), routes.len());
-    // Look up the random names and every route prefix extended by one component.
-    let mut probe: Vec<Name> = names.to_vec();
-    for p in routes.keys() {
-        probe.push(p.clone());
-        let mut longer = p.clone();
-        if longer.push(b"a").is_ok() {
-            probe.push(longer);
-        }
-    }
-    let refs: Vec<NameRef<'_>> = probe.iter().map(Name::as_ref).collect();
-    let mut burst = vec![None; refs.len()];
-    fib.lookup_burst(&refs, &mut burst);
-    for (i, n) in refs.iter().enumerate() {
-        let want = naive.lookup(*n);
-        let got = fib.lookup(*n);
-        prop_assert!(same(want, got), "fib {}: want {:?} got {:?}", n, want, got);
-        prop_assert!(
-            same(want, burst[i]),
-            "burst {}: want {:?} got {:?}",
-            n,
-            want,
-            burst[i]
-        );
-        prop_assert!(same(want, hash.lookup(*n)), "hashfib {}", n);
+    // The random names and every route prefix, also extended by one component.
+    let probe = probes(routes, names);
+    check_lookups(fib, &naive, &probe)?;
+    for n in probe.iter().map(Name::as_ref) {
+        let got = fib.lookup(n);
+        prop_assert!(same(naive.lookup(n), hash.lookup(n)), "hashfib {}", n);
         if let Some(e) = got {
             prop_assert!(n.starts_with(e.prefix()));
             prop_assert_eq!(e.next_hop_for_flow(7), e.next_hop_for_flow(7));

@@ -6,7 +6,7 @@
 //! batches.
 
 mod common;
-use common::{hops, name};
+use common::{check_lookups, hops, name, probes, same};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -57,43 +57,14 @@ fn initial(extra: &Routes, filler: usize) -> Routes {
     r
 }
 
-fn same(a: Option<&FibEntry>, b: Option<&FibEntry>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.prefix() == b.prefix() && a.next_hops() == b.next_hops(),
-        _ => false,
-    }
-}
-
 /// Checks `fib` against the model: lookups (single and burst) of `names`,
 /// of every route prefix and of each extended by one component; `len`,
 /// `get`, sorted `entries`.
 fn check(fib: &Fib, routes: &Routes, names: &[Name]) -> Result<(), TestCaseError> {
     let naive = NaiveFib::build(routes.clone()).unwrap();
     prop_assert_eq!(fib.len(), routes.len());
-    let mut probe: Vec<Name> = names.to_vec();
-    for p in routes.keys() {
-        probe.push(p.clone());
-        let mut longer = p.clone();
-        if longer.push(b"a").is_ok() {
-            probe.push(longer);
-        }
-    }
-    let refs: Vec<NameRef<'_>> = probe.iter().map(Name::as_ref).collect();
-    let mut burst = vec![None; refs.len()];
-    fib.lookup_burst(&refs, &mut burst);
-    for (i, n) in refs.iter().enumerate() {
-        let want = naive.lookup(*n);
-        let got = fib.lookup(*n);
-        prop_assert!(same(want, got), "fib {}: want {:?} got {:?}", n, want, got);
-        prop_assert!(
-            same(want, burst[i]),
-            "burst {}: want {:?} got {:?}",
-            n,
-            want,
-            burst[i]
-        );
-    }
+    let probe = probes(routes, names);
+    check_lookups(fib, &naive, &probe)?;
     for n in &probe {
         let want = routes
             .get(n)

@@ -1,7 +1,12 @@
 //! Proptest generators shared by the FIB test files.
 #![allow(dead_code)]
 
-use dmsc_fib::NextHop;
+use std::collections::BTreeMap;
+
+use dmsc_fib::naive::NaiveFib;
+use dmsc_fib::{Fib, FibEntry, NextHop};
+use dmsc_wire::name::NameRef;
+use proptest::test_runner::TestCaseError;
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
 use proptest::prelude::*;
@@ -34,4 +39,41 @@ pub fn hops() -> impl Strategy<Value = Vec<NextHop>> {
         }),
         1..4,
     )
+}
+
+/// Same prefix and next hops (or both absent).
+pub fn same(a: Option<&FibEntry>, b: Option<&FibEntry>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.prefix() == b.prefix() && a.next_hops() == b.next_hops(),
+        _ => false,
+    }
+}
+
+/// The names to probe: `names`, every route prefix, and each prefix
+/// extended by one component.
+pub fn probes(routes: &BTreeMap<Name, Vec<NextHop>>, names: &[Name]) -> Vec<Name> {
+    let mut probe: Vec<Name> = names.to_vec();
+    for p in routes.keys() {
+        probe.push(p.clone());
+        let mut longer = p.clone();
+        if longer.push(b"a").is_ok() {
+            probe.push(longer);
+        }
+    }
+    probe
+}
+
+/// Single and burst lookups of every probe agree with the linear-scan oracle.
+pub fn check_lookups(fib: &Fib, naive: &NaiveFib, probe: &[Name]) -> Result<(), TestCaseError> {
+    let refs: Vec<NameRef<'_>> = probe.iter().map(Name::as_ref).collect();
+    let mut burst = vec![None; refs.len()];
+    fib.lookup_burst(&refs, &mut burst);
+    for (i, n) in refs.iter().enumerate() {
+        let want = naive.lookup(*n);
+        let got = fib.lookup(*n);
+        prop_assert!(same(want, got), "fib {}: want {:?} got {:?}", n, want, got);
+        prop_assert!(same(want, burst[i]), "burst {}: want {:?} got {:?}", n, want, burst[i]);
+    }
+    Ok(())
 }
