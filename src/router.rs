@@ -53,15 +53,9 @@ pub fn static_fib(cfg: &Config) -> Result<Fib> {
     for r in &cfg.routes {
         let mut hops = Vec::with_capacity(r.next_hops.len());
         for nh in &r.next_hops {
-            let port = cfg
-                .port_index(&nh.port)
-                .with_context(|| format!("route {}: unknown port {}", r.prefix, nh.port))?;
-            let mac = cfg.ports[port]
-                .neighbors
-                .iter()
-                .find(|n| n.name == nh.neighbor)
-                .map(|n| n.mac)
-                .with_context(|| format!("route {}: unknown neighbor {} on {}", r.prefix, nh.neighbor, nh.port))?;
+            let (port, mac) = cfg
+                .resolve(nh)
+                .with_context(|| format!("route {}: unknown port {} or neighbor {}", r.prefix, nh.port, nh.neighbor))?;
             hops.push(NextHop { port: port as u16, mac, cost: nh.cost });
         }
         routes.push((r.prefix.clone(), hops));
