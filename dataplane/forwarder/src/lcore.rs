@@ -105,6 +105,9 @@ pub struct Lcore {
 struct Egress {
     queues: Vec<TxQueue>,
     bufs: Vec<MbufArray<TX_BUFFER>>,
+    /// Bytes of the frames in each port's buffer, counted as they enter it,
+    /// so a tx burst only has to walk the frames it did not send.
+    buffered_bytes: Vec<u64>,
 }
 
 impl Egress {
@@ -114,27 +117,31 @@ impl Egress {
             c.drop(DropReason::NoRoute);
             return;
         };
+        let bytes = &mut self.buffered_bytes[port];
         if buf.is_full() {
-            let q = &mut self.queues[port];
-            Self::send(q, buf, port, c);
+            Self::send(&mut self.queues[port], buf, bytes, port, c);
         }
-        if let Err(m) = buf.push(m) {
-            c.drop(DropReason::TxFull);
-            drop(m);
+        let len = m.len() as u64;
+        match buf.push(m) {
+            Ok(()) => *bytes += len,
+            Err(m) => {
+                c.drop(DropReason::TxFull);
+                drop(m);
+            }
         }
     }
 
     #[inline]
-    fn send(q: &mut TxQueue, buf: &mut MbufArray<TX_BUFFER>, port: usize, c: &LcoreCounters) {
-        let bytes: u64 = (0..buf.len()).map(|i| buf.get(i).len() as u64).sum();
+    fn send(q: &mut TxQueue, buf: &mut MbufArray<TX_BUFFER>, bytes: &mut u64, port: usize, c: &LcoreCounters) {
         let before = buf.len();
         let sent = q.tx_burst(buf);
         if sent > 0 {
-            // Bytes of the unsent tail are subtracted below; exact per frame.
-            let unsent_bytes: u64 = (0..buf.len()).map(|i| buf.get(i).len() as u64).sum();
+            // Only the unsent tail (usually empty) is walked.
+            let unsent_bytes: u64 = buf.iter().map(|m| m.len() as u64).sum();
             c.tx_packets.add(sent as u64);
-            c.tx_bytes.add(bytes - unsent_bytes);
+            c.tx_bytes.add(*bytes - unsent_bytes);
             c.port_tx(port, sent as u64);
+            *bytes = unsent_bytes;
         }
         debug_assert_eq!(before - sent, buf.len());
     }
@@ -143,9 +150,10 @@ impl Egress {
     /// take stays buffered for the next turn (bounded by `TX_BUFFER`).
     #[inline]
     fn flush(&mut self, c: &LcoreCounters) {
-        for (port, (q, buf)) in self.queues.iter_mut().zip(self.bufs.iter_mut()).enumerate() {
+        let ports = self.queues.iter_mut().zip(self.bufs.iter_mut()).zip(self.buffered_bytes.iter_mut());
+        for (port, ((q, buf), bytes)) in ports.enumerate() {
             if !buf.is_empty() {
-                Self::send(q, buf, port, c);
+                Self::send(q, buf, bytes, port, c);
             }
         }
     }
@@ -172,9 +180,10 @@ impl Work<'_> {
         let mut chained = [false; BURST];
         {
             let mut frames: [&mut [u8]; BURST] = std::array::from_fn(|_| <&mut [u8]>::default());
+            c.rx_packets.add(n as u64);
+            let mut rx_bytes = 0u64;
             for (i, m) in burst.as_mut_slice().iter_mut().enumerate() {
-                c.rx_packets.inc();
-                c.rx_bytes.add(m.len() as u64);
+                rx_bytes += m.len() as u64;
                 // Chained mbufs (frames larger than one mbuf) are not parsed.
                 if m.nb_segs() == 1 {
                     frames[i] = m.data_mut();
@@ -182,6 +191,7 @@ impl Work<'_> {
                     chained[i] = true;
                 }
             }
+            c.rx_bytes.add(rx_bytes);
             self.pipeline.process_burst(fib, &mut frames[..n], &mut verdicts[..n]);
         }
         for (i, m) in burst.drain().enumerate() {
@@ -245,7 +255,11 @@ impl Lcore {
         let Lcore { index, mut rx, rings_in, mut dispatch_to, tx, mut fib, pipeline, counters, pool, punt, quit, params } =
             self;
         let n_ports = tx.len();
-        let mut egress = Egress { queues: tx, bufs: (0..n_ports).map(|_| MbufArray::new()).collect() };
+        let mut egress = Egress {
+            queues: tx,
+            bufs: (0..n_ports).map(|_| MbufArray::new()).collect(),
+            buffered_bytes: vec![0; n_ports],
+        };
         let hz = dpdk::tsc_hz();
         let mut bucket = TokenBucket::new(params.nack_rate_per_s, params.nack_burst, hz, dpdk::tsc());
         let mut burst: MbufArray<BURST> = MbufArray::new();
