@@ -50,6 +50,10 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
         let _ = writeln!(o, "rx_queues = {}", p.rx_queues);
         let _ = writeln!(o, "mtu = {}", p.mtu);
         let _ = writeln!(o, "dispatch = {}", quote(p.dispatch.as_str()));
+        if p.routing {
+            let _ = writeln!(o, "routing = true");
+            let _ = writeln!(o, "metric = {}", p.metric);
+        }
         for n in &p.neighbors {
             let _ = writeln!(o, "  [[ports.neighbors]]");
             let _ = writeln!(o, "  name = {}", quote(&n.name));
@@ -74,5 +78,32 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
         let _ = writeln!(o, "prefix = {}", quote(&r.prefix.to_string()));
         let _ = writeln!(o, "next_hops = [{}]", hops.join(", "));
     }
+
+    if let Some(r) = &cfg.routing {
+        let _ = writeln!(o, "\n[routing]");
+        let _ = writeln!(o, "router_id = {}", r.router_id);
+        let _ = writeln!(o, "hello_interval_ms = {}", r.hello_interval.as_millis());
+        let _ = writeln!(o, "hold_multiplier = {}", r.hold_multiplier);
+        let _ = writeln!(o, "retransmit_interval_ms = {}", r.retransmit_interval.as_millis());
+        let _ = writeln!(o, "csnp_interval_s = {}", r.csnp_interval.as_secs());
+        let _ = writeln!(o, "lsa_lifetime_s = {}", r.lsa_lifetime.as_secs());
+        let _ = writeln!(o, "lsa_refresh_s = {}", r.lsa_refresh.as_secs());
+        let _ = writeln!(o, "spf_initial_delay_ms = {}", r.spf_initial_delay.as_millis());
+        for p in &r.prefixes {
+            let _ = writeln!(o, "  [[routing.prefixes]]");
+            let _ = writeln!(o, "  prefix = {}", quote(&p.prefix.to_string()));
+            let _ = writeln!(o, "  metric = {}", p.metric);
+        }
+        for k in &r.keys {
+            let hex: String = k.secret.iter().map(|b| format!("{b:02x}")).collect();
+            let _ = writeln!(o, "  [[routing.keys]]");
+            let _ = writeln!(o, "  id = {}", k.id);
+            let _ = writeln!(o, "  secret = {}", quote(&hex));
+            let _ = writeln!(o, "  send = {}", k.send);
+            let _ = writeln!(o, "  accept = {}", k.accept);
+        }
+    }
+    let _ = writeln!(o, "\n[management]");
+    let _ = writeln!(o, "socket = {}", quote(&cfg.management.socket.to_string_lossy()));
     o
 }

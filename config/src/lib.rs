@@ -69,8 +69,9 @@ mod device;
 pub mod fuzzing;
 mod emit;
 mod error;
-mod raw;
+pub(crate) mod raw;
 pub mod routes_file;
+pub mod routing;
 mod validate;
 
 use std::fmt;
@@ -118,6 +119,8 @@ pub mod defaults {
     pub const MTU: u16 = 1500;
     /// `routes[].next_hops[].cost`.
     pub const COST: u32 = 1;
+    /// `ports[].metric`: routing link cost.
+    pub const LINK_METRIC: u32 = 10;
 }
 
 /// Ranges accepted for the numeric keys (inclusive) and other limits.
@@ -162,6 +165,8 @@ pub mod limits {
     /// `routes[].next_hops[].cost`: 16-bit positive, like an OSPF interface cost
     /// [RFC 2328 Appendix C.3].
     pub const COST: RangeInclusive<i64> = 1..=65_535;
+    /// `ports[].metric`: routing link cost, 24-bit like IS-IS wide metrics [RFC 5305 §3.7].
+    pub const LINK_METRIC: RangeInclusive<i64> = 1..=0xFF_FFFF;
     /// Most `[[ports]]`: `RTE_MAX_ETHPORTS` in Debian's DPDK.
     pub const MAX_PORTS: usize = 32;
     /// Longest port or neighbour name, in bytes.
@@ -185,6 +190,81 @@ pub struct Config {
     /// file order; prefixes unique across both; every next hop names a defined port and a
     /// neighbour of that port.
     pub routes: Vec<Route>,
+    /// `[routing]` (optional): the Service Prefix LSA routing protocol; `None` = static
+    /// routes only. See [`Routing`].
+    pub routing: Option<Routing>,
+    /// `[management]`: the local management API.
+    pub management: Management,
+}
+
+/// `[routing]`: the Service Prefix LSA routing protocol [draft-li-dmsc-architecture §4.1
+/// Type 2, §6.1]. Present = this router runs it on every port with `routing = true`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Routing {
+    /// `router_id` (required): unique in the routing domain, 1..=2^63−1.
+    pub router_id: u64,
+    /// `[[routing.prefixes]]`: the service prefixes this router advertises (an SG's
+    /// services), with a metric 0..=16777215 (default 0). Unique.
+    pub prefixes: Vec<RoutingPrefix>,
+    /// `[[routing.keys]]`: HMAC-SHA256 keys [RFC 5310]; empty = no authentication.
+    /// Ids unique, exactly one with `send = true`, secrets ≥ 16 bytes (hex in the file).
+    pub keys: Vec<RoutingKey>,
+    /// `hello_interval_ms` (default 1000, 10..=60000).
+    pub hello_interval: Duration,
+    /// `hold_multiplier` (default 3, 2..=100): hold time = multiplier × hello interval.
+    pub hold_multiplier: u16,
+    /// `retransmit_interval_ms` (default 500): unacknowledged LSAs are resent this often.
+    pub retransmit_interval: Duration,
+    /// `csnp_interval_s` (default 10): periodic database summaries.
+    pub csnp_interval: Duration,
+    /// `lsa_lifetime_s` (default 1200, 60..=65535).
+    pub lsa_lifetime: Duration,
+    /// `lsa_refresh_s` (default 900): below the lifetime.
+    pub lsa_refresh: Duration,
+    /// `spf_initial_delay_ms` (default 50): the RFC 8405 initial SPF delay.
+    pub spf_initial_delay: Duration,
+}
+
+/// One advertised prefix of `[[routing.prefixes]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingPrefix {
+    /// `prefix` (required), URI form.
+    pub prefix: Name,
+    /// `metric` (default 0): added to the path cost by the routers that use it.
+    pub metric: u32,
+}
+
+/// One key of `[[routing.keys]]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RoutingKey {
+    /// `id` (required), 1..=65535, sent in every authenticated PDU.
+    pub id: u16,
+    /// `secret` (required): hex in the file, ≥ 16 bytes.
+    pub secret: Vec<u8>,
+    /// `send` (default true): sign outgoing PDUs with this key (exactly one key).
+    pub send: bool,
+    /// `accept` (default true): accept PDUs signed with this key.
+    pub accept: bool,
+}
+
+impl fmt::Debug for RoutingKey {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoutingKey")
+            .field("id", &self.id)
+            .field("secret", &format_args!("<{} bytes>", self.secret.len()))
+            .field("send", &self.send)
+            .field("accept", &self.accept)
+            .finish()
+    }
+}
+
+/// `[management]`: the local management API (gRPC on a unix socket).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Management {
+    /// `socket` (default `/run/dmsc/<node name with / as _>.sock`): the unix socket the
+    /// management API listens on; `dmsc show --socket` connects to it.
+    pub socket: std::path::PathBuf,
 }
 
 /// `[node]`.
@@ -341,6 +421,12 @@ pub struct Port {
     /// `[[ports.neighbors]]` (default none): adjacent DMSC nodes on this port; names
     /// unique within the port, MACs unique within the port and unicast.
     pub neighbors: Vec<Neighbor>,
+    /// `routing` (default false): run the routing protocol (hellos, flooding) on this
+    /// port; needs a `[routing]` section. Neighbours are then learned from hellos.
+    pub routing: bool,
+    /// `metric` (default 10): the link cost advertised for this port's adjacency,
+    /// 1..=16777215 [ISO 10589 wide metrics]; only with `routing = true`.
+    pub metric: u32,
 }
 
 impl Port {

@@ -63,6 +63,10 @@ pub(crate) struct RawConfig {
     pub routes: Option<S<Vec<S<RawRoute>>>>,
     #[serde(default)]
     pub routes_file: Option<S<String>>,
+    #[serde(default)]
+    pub routing: Option<S<crate::routing::RawRouting>>,
+    #[serde(default)]
+    pub management: Option<S<crate::routing::RawManagement>>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +127,10 @@ pub(crate) struct RawPort {
     pub dispatch: Option<S<String>>,
     #[serde(default)]
     pub neighbors: Option<S<Vec<S<RawNeighbor>>>>,
+    #[serde(default)]
+    pub routing: Option<S<bool>>,
+    #[serde(default)]
+    pub metric: Option<S<Int>>,
 }
 
 #[derive(Deserialize)]

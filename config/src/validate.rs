@@ -35,6 +35,8 @@ pub(crate) fn validate(
     let mut dataplane = dataplane(&mut c, raw.dataplane.as_ref().map(|d| d.get_ref()));
     let ports = ports(&mut c, raw, &eal);
     let routes = routes(&mut c, raw);
+    let routing = crate::routing::routing(&mut c, raw.routing.as_ref());
+    let management = crate::routing::management(&mut c, raw.management.as_ref(), &node);
     size_default_pool(raw, &mut dataplane, &ports);
     mbuf_pool(&mut c, raw, &dataplane, &ports);
     if let (Some(f), None) = (&raw.routes_file, base_dir) {
@@ -51,6 +53,8 @@ pub(crate) fn validate(
         dataplane,
         ports,
         routes,
+        routing,
+        management,
     })
 }
 
@@ -106,7 +110,7 @@ fn first_at(c: &Collector<'_>, first: &Range<usize>, current: &Range<usize>) -> 
 }
 
 /// An optional integer key: `default` when absent, range-checked otherwise.
-fn int<T: TryFrom<i64>>(
+pub(crate) fn int<T: TryFrom<i64>>(
     c: &mut Collector<'_>,
     value: &Option<S<Int>>,
     path: &str,
@@ -497,6 +501,25 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
             }),
         };
         let neighbors = neighbors(c, r, &path);
+        let routing = r.routing.as_ref().is_some_and(|b| *b.get_ref());
+        let metric = int(c, &r.metric, &format!("{path}.metric"), limits::LINK_METRIC, defaults::LINK_METRIC);
+        if let (Some(m), false) = (&r.metric, routing) {
+            c.push(
+                m.span(),
+                &format!("{path}.metric"),
+                ErrorKind::Conflict,
+                "metric is the routing protocol's link cost: it needs routing = true on this port".to_owned(),
+            );
+        }
+        if routing && raw.routing.is_none() {
+            let span = r.routing.as_ref().map_or(0..0, |b| b.span());
+            c.push(
+                span,
+                &format!("{path}.routing"),
+                ErrorKind::Conflict,
+                "routing = true needs a [routing] section (router_id, ...)".to_owned(),
+            );
+        }
         out.push(Port {
             name: port_name,
             device,
@@ -504,6 +527,8 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
             mtu,
             dispatch,
             neighbors,
+            routing,
+            metric,
         });
     }
     out

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dmsc_config::{
+use dmsc_config::{Management, Routing, RoutingKey, RoutingPrefix, 
     defaults, load, parse, Config, Dataplane, Device, Dispatch, Eal, ErrorKind, Location, MacAddr,
     Name, Neighbor, Node, Port, Role, Route, RouteNextHop,
 };
@@ -160,6 +160,8 @@ fn odd_config() -> Config {
                         mac: MacAddr([0x3c, 0xfd, 0xfe, 0, 0, 0xff]),
                     },
                 ],
+                routing: true,
+                metric: 0xFF_FFFF,
             },
             Port {
                 name: "east".into(),
@@ -171,6 +173,8 @@ fn odd_config() -> Config {
                     name: "n_1".into(),
                     mac: "02:00:00:00:00:01".parse().unwrap(),
                 }],
+                routing: false,
+                metric: 10,
             },
         ],
         routes: vec![
@@ -198,6 +202,25 @@ fn odd_config() -> Config {
                 }],
             },
         ],
+        routing: Some(Routing {
+            router_id: u64::MAX >> 1,
+            prefixes: vec![
+                RoutingPrefix { prefix: "/payments/charge".parse().unwrap(), metric: 0 },
+                RoutingPrefix { prefix: Name::root(), metric: 0xFF_FFFF },
+            ],
+            keys: vec![
+                RoutingKey { id: 1, secret: vec![0xab; 16], send: false, accept: true },
+                RoutingKey { id: 65535, secret: (0..32).collect(), send: true, accept: false },
+            ],
+            hello_interval: Duration::from_millis(10),
+            hold_multiplier: 100,
+            retransmit_interval: Duration::from_millis(60_000),
+            csnp_interval: Duration::from_secs(1),
+            lsa_lifetime: Duration::from_secs(65_535),
+            lsa_refresh: Duration::from_secs(30),
+            spf_initial_delay: Duration::from_millis(0),
+        }),
+        management: Management { socket: "/tmp/a b/mgmt.sock".into() },
     }
 }
 
