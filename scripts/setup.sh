@@ -2,10 +2,11 @@
 # Installs what dmscd needs on Debian 12, idempotently, and reserves
 # hugepages where the kernel allows. Safe to run again.
 #   DPDK 22.11 runtime + headers + dpdk-testpmd (Debian: dpdk, libdpdk-dev, dpdk-dev),
-#   clang/libclang for bindgen, libpcap for net_pcap and the traffic tool, iproute2 for namespaces.
+#   clang/libclang for bindgen, libpcap for net_pcap and the traffic tool, iproute2 for namespaces,
+#   protoc (protobuf-compiler) for the gRPC management API (tonic-build).
 set -euo pipefail
 
-PKGS=(dpdk dpdk-dev libdpdk-dev clang libclang-dev pkg-config libpcap-dev iproute2 build-essential)
+PKGS=(dpdk dpdk-dev libdpdk-dev clang libclang-dev pkg-config libpcap-dev iproute2 build-essential protobuf-compiler)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
