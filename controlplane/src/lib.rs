@@ -12,19 +12,27 @@
 //! (an eventfd write) per punt; a 1 ms drain period is far below any protocol
 //! timer (hellos are seconds apart).
 //!
-//! Until the routing protocol lands, [`ControlThread`] validates each punted
-//! packet with the same decoder as the data plane, counts it, logs it at debug
-//! level, and frees it.
+//! Before the daemon has built its ports and FIB, the thread only waits; the
+//! daemon then hands it everything with [`ControlThread::attach`] and the thread
+//! runs the routing driver ([`driver`]) and the management API ([`mgmt`]).
 
+#![warn(missing_docs)]
+
+pub mod driver;
+pub mod frame;
+pub mod mgmt;
+pub mod routes;
+
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_queue::ArrayQueue;
-use dmsc_wire::ethernet::{self, Frame};
-use dmsc_wire::packet::Packet;
-use dpdk::Mbuf;
+use dpdk::{Mbuf, Mempool};
+
+use crate::driver::{ControlPort, Driver, Shared};
 
 /// How often the control thread drains the punt rings.
 pub const DRAIN_PERIOD: Duration = Duration::from_millis(1);
@@ -32,43 +40,123 @@ pub const DRAIN_PERIOD: Duration = Duration::from_millis(1);
 /// Capacity of each lcore's punt ring, in packets.
 pub const PUNT_RING_SIZE: usize = 1024;
 
-/// Counters of the control thread (single writer: the control thread).
-#[derive(Debug, Default)]
-pub struct ControlCounters {
-    /// Control packets received from the lcores.
-    pub received: AtomicU64,
-    /// Of those, packets that failed validation (cannot happen for packets the
-    /// data plane validated; kept as a guard).
-    pub malformed: AtomicU64,
+/// Capacity of the ring of control frames the control thread hands lcore 0 to send.
+pub const INJECT_RING_SIZE: usize = 1024;
+
+macro_rules! counters {
+    ($($(#[$m:meta])* $name:ident),* $(,)?) => {
+        /// Counters of the control thread (single writer: the control thread;
+        /// read by the statistics thread and the management API).
+        #[derive(Debug, Default)]
+        pub struct ControlCounters {
+            $($(#[$m])* pub $name: AtomicU64,)*
+        }
+        impl ControlCounters {
+            /// Every counter by name.
+            pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($name), self.$name.load(Ordering::Relaxed)),)*]
+            }
+        }
+    };
 }
 
-impl ControlCounters {
-    fn bump(c: &AtomicU64) {
-        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-    }
+counters! {
+    /// Control packets received from the lcores.
+    received,
+    /// Of those, frames that failed validation or came from an unknown port.
+    malformed,
+    /// Control packets on a port without `routing = true` (or with routing off).
+    not_routing,
+    /// Control frames queued for transmission.
+    tx_frames,
+    /// Control frames dropped: the inject ring was full.
+    tx_ring_full,
+    /// Control frames not sent: no mbuf, or the mbuf too small.
+    tx_no_mbuf,
+    /// Control frames not sent: too large for a packet.
+    tx_too_big,
+    /// FIB updates published.
+    fib_updates,
+    /// Prefix changes in those updates.
+    fib_changes,
+    /// FIB updates refused (the live FIB stayed as it was).
+    fib_errors,
+    /// Routing port link state changes seen.
+    link_changes,
+}
+
+/// Everything the control thread needs once the daemon has started EAL, the
+/// ports and the FIB.
+pub struct Attach {
+    /// The state shared with the management API.
+    pub shared: Shared,
+    /// Every port, in port index order.
+    pub ports: Vec<ControlPort>,
+    /// EtherType of DMSC frames.
+    pub ethertype: u16,
+    /// Our node name (source name of control packets).
+    pub node: dmsc_wire::name::Name,
+    /// Where control frame mbufs come from.
+    pub pool: Arc<Mempool>,
+    /// The ring lcore 0 transmits from.
+    pub inject: Arc<ArrayQueue<(u16, Mbuf)>>,
+    /// The management API's unix socket, if it is to be served.
+    pub management_socket: Option<PathBuf>,
 }
 
 /// A running control thread.
 pub struct ControlThread {
     handle: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
+    attach: Option<tokio::sync::oneshot::Sender<Attach>>,
     /// Its counters.
     pub counters: Arc<ControlCounters>,
+    errors: Arc<Mutex<Option<String>>>,
+    ready: Arc<AtomicBool>,
 }
 
 impl ControlThread {
-    /// Starts the thread. `punt` holds one ring per lcore.
+    /// Starts the thread. `punt` holds one ring per lcore. The thread waits
+    /// for [`ControlThread::attach`].
     ///
     /// Errors: the OS refused to create the thread or the runtime.
     pub fn spawn(punt: Vec<Arc<ArrayQueue<Mbuf>>>) -> std::io::Result<ControlThread> {
         let stop = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(ControlCounters::default());
-        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
-        let (s, c) = (stop.clone(), counters.clone());
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let errors = Arc::new(Mutex::new(None));
+        let ready = Arc::new(AtomicBool::new(false));
+        let (s, e, r) = (stop.clone(), errors.clone(), ready.clone());
         let handle = std::thread::Builder::new()
             .name("dmsc-control".into())
-            .spawn(move || rt.block_on(drain_loop(punt, s, c)))?;
-        Ok(ControlThread { handle: Some(handle), stop, counters })
+            .spawn(move || rt.block_on(control_loop(punt, s, rx, e, r)))?;
+        Ok(ControlThread { handle: Some(handle), stop, attach: Some(tx), counters, errors, ready })
+    }
+
+    /// Hands the thread its state: from now on it runs the routing driver and
+    /// the management API. Waits (up to 5 s) until the management socket is
+    /// bound, so that a start-up error is reported here.
+    ///
+    /// Errors: the thread is gone, or the socket could not be served.
+    pub fn attach(&mut self, mut a: Attach) -> Result<(), String> {
+        a.shared.counters = self.counters.clone();
+        let tx = self.attach.take().ok_or("control thread already attached")?;
+        tx.send(a).map_err(|_| "control thread has stopped".to_owned())?;
+        let t0 = Instant::now();
+        loop {
+            if let Some(e) = self.errors.lock().map_err(|_| "poisoned")?.take() {
+                return Err(e);
+            }
+            if self.ready() || t0.elapsed() > Duration::from_secs(5) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
     }
 
     /// Stops the thread after a last drain, and waits for it.
@@ -90,50 +178,59 @@ impl Drop for ControlThread {
     }
 }
 
-async fn drain_loop(punt: Vec<Arc<ArrayQueue<Mbuf>>>, stop: Arc<AtomicBool>, counters: Arc<ControlCounters>) {
+async fn control_loop(
+    punt: Vec<Arc<ArrayQueue<Mbuf>>>,
+    stop: Arc<AtomicBool>,
+    attach: tokio::sync::oneshot::Receiver<Attach>,
+    errors: Arc<Mutex<Option<String>>>,
+    ready: Arc<AtomicBool>,
+) {
+    let mut attach = attach;
+    let a = loop {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        match attach.try_recv() {
+            Ok(a) => break a,
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return,
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {
+                tokio::time::sleep(DRAIN_PERIOD).await;
+            }
+        }
+    };
+    let counters = a.shared.counters.clone();
+    let shared = Arc::new(Mutex::new(a.shared));
+    let server = match a.management_socket.as_deref() {
+        None => None,
+        Some(path) => match mgmt::serve(path, shared.clone()) {
+            Ok(h) => {
+                tracing::info!(socket = %path.display(), "management API listening");
+                Some(h)
+            }
+            Err(e) => {
+                if let Ok(mut slot) = errors.lock() {
+                    *slot = Some(format!("management socket {}: {e}", path.display()));
+                }
+                return;
+            }
+        },
+    };
+    ready.store(true, Ordering::Release);
+    let mut driver = Driver::new(shared, a.ports, a.ethertype, a.node, a.pool, a.inject, counters);
     let mut tick = tokio::time::interval(DRAIN_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let stopping = stop.load(Ordering::Relaxed);
-        for ring in &punt {
-            while let Some(m) = ring.pop() {
-                handle_control(m.data(), &counters);
-            }
-        }
+        driver.turn(&punt);
         if stopping {
-            return;
+            break;
         }
         tick.tick().await;
     }
-}
-
-/// Validates and accounts one punted frame.
-pub fn handle_control(frame: &[u8], counters: &ControlCounters) {
-    ControlCounters::bump(&counters.received);
-    let pkt = Frame::new_checked(frame)
-        .ok()
-        .and_then(|_| Packet::new_checked(&frame[ethernet::HEADER_LEN..]).ok());
-    match pkt {
-        Some(p) => tracing::debug!(
-            src = %p.src_name(),
-            dst = %p.dst_name(),
-            len = p.total_len(),
-            "control packet (routing protocol not yet running: dropped)"
-        ),
-        None => ControlCounters::bump(&counters.malformed),
+    if let Some(h) = server {
+        h.abort();
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn garbage_is_counted_not_fatal() {
-        let c = ControlCounters::default();
-        handle_control(&[0u8; 3], &c);
-        handle_control(&[0xffu8; 200], &c);
-        assert_eq!(c.received.load(Ordering::Relaxed), 2);
-        assert_eq!(c.malformed.load(Ordering::Relaxed), 2);
+    if let Some(path) = a.management_socket {
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -26,7 +26,7 @@ fn corpus_dirs_match_targets() {
         .collect();
     dirs.sort();
     // `config` belongs to dmsc-config, which replays it in its own tests.
-    let mut expected: Vec<String> = TARGETS.iter().map(|(t, _)| t.to_string()).chain(["config".to_string()]).collect();
+    let mut expected: Vec<String> = TARGETS.iter().map(|(t, _)| t.to_string()).chain(["config".to_string(), "routing_pdu".to_string()]).collect();
     expected.sort();
     assert_eq!(
         dirs, expected,
