@@ -4,10 +4,13 @@
 //! * [`stats`]: counter tables and JSON reports.
 //! * [`traffic`]: DMSC traffic generation and decoding (pcap files).
 //! * [`link`]: sending and capturing frames on Linux interfaces.
+//! * [`show`]: the management API client (`dmsc show`, `dmsc route`).
+//! * [`topo`]: many routers on one machine (`dmsc topo up|down`).
 #![forbid(unsafe_code)]
 
 pub mod link;
 pub mod router;
+pub mod show;
 pub mod stats;
 pub mod traffic;
 

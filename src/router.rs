@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use crossbeam_queue::ArrayQueue;
 use dmsc_config::Config;
-use dmsc_controlplane::{ControlThread, PUNT_RING_SIZE};
-use dmsc_fib::{Fib, NextHop};
+use dmsc_controlplane::driver::{load_static, ControlPort, Shared};
+use dmsc_controlplane::routes::RouteTable;
+use dmsc_controlplane::{mgmt, Attach, ControlThread, INJECT_RING_SIZE, PUNT_RING_SIZE};
+use dmsc_fib::{Fib, FibWriter, NextHop};
 use dmsc_forwarder::lcore::{Lcore, LcoreParams, RxPort};
 use dmsc_forwarder::plan::{self, Dispatch, PortSpec};
 use dmsc_forwarder::{LcoreCounters, Pipeline, PortInfo};
-use dmsc_rcu::Rcu;
 use dmsc_wire::ethernet::{self, MacAddr};
 use dpdk::{Eal, MbufRing, Mempool, Port, PortConfig};
 
@@ -49,6 +50,11 @@ pub fn eal_args(cfg: &Config) -> Vec<String> {
 /// Builds the FIB of the static routes. Next-hop ports are port indices in
 /// configuration order.
 pub fn static_fib(cfg: &Config) -> Result<Fib> {
+    Fib::build(static_routes(cfg)?).context("building the FIB from the static routes")
+}
+
+/// The static routes with next hops resolved to port indices and MACs.
+pub fn static_routes(cfg: &Config) -> Result<Vec<(dmsc_wire::name::Name, Vec<NextHop>)>> {
     let mut routes = Vec::with_capacity(cfg.routes.len());
     for r in &cfg.routes {
         let mut hops = Vec::with_capacity(r.next_hops.len());
@@ -60,7 +66,53 @@ pub fn static_fib(cfg: &Config) -> Result<Fib> {
         }
         routes.push((r.prefix.clone(), hops));
     }
-    Fib::build(routes).context("building the FIB from the static routes")
+    Ok(routes)
+}
+
+/// The routing protocol instance of `cfg.routing`, started at `now`.
+pub fn routing_instance(cfg: &Config, now: Instant) -> Result<Option<dmsc_routing::router::Router>> {
+    use dmsc_routing::router::{PortConfig as RPort, RouterConfig, Timers};
+    use dmsc_routing::types::{PrefixEntry, Role as RRole, RouterId};
+    use dmsc_routing::wire::{Key, Keychain};
+    let Some(r) = &cfg.routing else { return Ok(None) };
+    let keys = r.keys.iter().map(|k| Key { id: k.id, secret: k.secret.clone(), send: k.send, accept: k.accept }).collect();
+    let keychain = Keychain::new(keys).map_err(|e| anyhow::anyhow!("routing.keys: {e}"))?;
+    let timers = Timers {
+        hello_interval: r.hello_interval,
+        hold_multiplier: r.hold_multiplier,
+        lsa_lifetime: r.lsa_lifetime,
+        lsa_refresh: r.lsa_refresh,
+        retransmit_interval: r.retransmit_interval,
+        csnp_interval: r.csnp_interval,
+        spf: dmsc_routing::backoff::SpfBackoffConfig { initial_delay: r.spf_initial_delay, ..Default::default() },
+    };
+    // Cryptographic sequence numbers must keep increasing across restarts
+    // [RFC 7474 §4]: start from the wall clock in nanoseconds.
+    let crypto_seq_base = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let hostname = cfg.node.name.to_string();
+    let config = RouterConfig {
+        id: RouterId(r.router_id),
+        hostname,
+        role: match cfg.node.role {
+            dmsc_config::Role::Sg => RRole::Sg,
+            dmsc_config::Role::Sr => RRole::Sr,
+        },
+        ports: cfg
+            .ports
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.routing)
+            .map(|(i, p)| RPort { index: i as u16, metric: p.metric })
+            .collect(),
+        prefixes: r.prefixes.iter().map(|p| PrefixEntry { prefix: p.prefix.clone(), metric: p.metric }).collect(),
+        keychain,
+        crypto_seq_base,
+        timers,
+    };
+    Ok(Some(dmsc_routing::router::Router::new(config, now)))
 }
 
 /// Mbuf data room: the largest frame of any port plus DPDK's headroom, at
@@ -85,7 +137,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
     let punt: Vec<Arc<ArrayQueue<dpdk::Mbuf>>> =
         (0..n_lcores).map(|_| Arc::new(ArrayQueue::new(PUNT_RING_SIZE))).collect();
     let counters: Vec<Arc<LcoreCounters>> = (0..n_lcores).map(|_| Arc::new(LcoreCounters::default())).collect();
-    let control = ControlThread::spawn(punt.clone()).context("starting the control thread")?;
+    let mut control = ControlThread::spawn(punt.clone()).context("starting the control thread")?;
     let (ports_tx, ports_rx) = std::sync::mpsc::channel::<Vec<Port>>();
     let stats_thread = spawn_stats_thread(cfg, opts, quit.clone(), counters.clone(), &control, ports_rx)?;
 
@@ -141,10 +193,12 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         ports.push(port);
     }
 
-    // FIB, published through RCU.
-    let fib = static_fib(cfg)?;
+    // FIB, published through RCU; the control thread owns the writer.
+    let statics = static_routes(cfg)?;
+    let fib = Fib::build(statics.clone()).context("building the FIB from the static routes")?;
     tracing::info!(prefixes = fib.len(), bytes = fib.memory_bytes(), "FIB built from static routes");
-    let rcu = Rcu::new(fib);
+    let (writer, rcu) = FibWriter::new(fib);
+    let inject: Arc<ArrayQueue<(u16, dpdk::Mbuf)>> = Arc::new(ArrayQueue::new(INJECT_RING_SIZE));
 
     let pipeline = Arc::new(Pipeline::new(
         cfg.dataplane.ethertype,
@@ -200,6 +254,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             counters: counters[lp.index].clone(),
             pool: pool.clone(),
             punt: punt[lp.index].clone(),
+            inject: (lp.index == 0).then(|| inject.clone()),
             quit: quit.clone(),
             params,
         });
@@ -207,6 +262,50 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
 
     // The statistics thread can now read the ports.
     let _ = ports_tx.send(ports.clone());
+
+    // The control thread: routing driver and management API.
+    let mut table = RouteTable::new();
+    load_static(&mut table, statics);
+    let port_names: Vec<String> = cfg.ports.iter().map(|p| p.name.clone()).collect();
+    let router = routing_instance(cfg, Instant::now())?;
+    let json = {
+        let (node, names, ports, counters, cc) =
+            (cfg.node.name.to_string(), port_names.clone(), ports.clone(), counters.clone(), control.counters.clone());
+        Box::new(move || {
+            let r = Report::collect(&node, &names, &ports, &counters, cc.received.load(Ordering::Relaxed));
+            serde_json::to_string(&r).unwrap_or_default()
+        })
+    };
+    let shared = Shared {
+        node: mgmt::pb::NodeInfo {
+            name: cfg.node.name.to_string(),
+            role: cfg.node.role.as_str().to_owned(),
+            router_id: cfg.routing.as_ref().map_or(0, |r| r.router_id),
+        },
+        port_names: port_names.clone(),
+        router,
+        table,
+        writer,
+        counters: control.counters.clone(),
+        dataplane_json: json,
+    };
+    let control_ports = ports
+        .iter()
+        .zip(&infos)
+        .zip(&cfg.ports)
+        .map(|((p, info), pc)| ControlPort { port: *p, mac: info.mac, routing: pc.routing })
+        .collect();
+    control
+        .attach(Attach {
+            shared,
+            ports: control_ports,
+            ethertype: cfg.dataplane.ethertype,
+            node: cfg.node.name.clone(),
+            pool: pool.clone(),
+            inject: inject.clone(),
+            management_socket: Some(cfg.management.socket.clone()),
+        })
+        .map_err(|e| anyhow::anyhow!("control thread: {e}"))?;
 
     // Launch: workers on their lcores, the first lcore's loop on this (main) thread.
     let mut it = lcores.into_iter();
@@ -240,6 +339,9 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
     }
     drop(rcu);
     drop(punt);
+    // Control frames queued but never sent go back to the pool before EAL cleanup.
+    while inject.pop().is_some() {}
+    drop(inject);
     drop(pool);
     match eal.live_handles() {
         0 => tracing::info!("ports closed, EAL cleaned up"),

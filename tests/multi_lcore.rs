@@ -56,6 +56,9 @@ fn flow_label_dispatch_spreads_flows_and_keeps_their_order() {
 [node]
 name = "/test/disp"
 role = "sr"
+
+[management]
+socket = "{mgmt}"
 [eal]
 args = {eal}
 [dataplane]
@@ -78,6 +81,7 @@ device = "net_pcap1,rx_pcap={empty},tx_pcap={o1a},tx_pcap={o1b}"
 prefix = "/svc"
 next_hops = [{{ port = "p1", neighbor = "n1" }}]
 "#,
+        mgmt = dir.join("mgmt.sock").display(),
         eal = test_eal_args(tag),
         input = p("in.pcap"),
         empty = p("empty.pcap"),
@@ -137,6 +141,9 @@ fn multi_queue_tap_port_with_two_lcores() {
 [node]
 name = "/test/mq"
 role = "sr"
+
+[management]
+socket = "{mgmt}"
 [eal]
 args = {eal}
 [dataplane]
@@ -161,6 +168,7 @@ rx_queues = 2
 prefix = "/svc"
 next_hops = [{{ port = "b", neighbor = "hb" }}]
 "#,
+        mgmt = dir.join("mgmt.sock").display(),
         eal = test_eal_args(tag)
     );
     std::fs::write(dir.join("mq.toml"), cfg).unwrap();

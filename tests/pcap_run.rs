@@ -62,6 +62,9 @@ fn config(dir: &std::path::Path, tag: &str) -> String {
 name = "/test/sr"
 role = "sr"
 
+[management]
+socket = "{mgmt}"
+
 [eal]
 args = {eal}
 
@@ -112,6 +115,7 @@ next_hops = [{{ port = "p1", neighbor = "n1", cost = 5 }}, {{ port = "p2", neigh
 prefix = "/client"
 next_hops = [{{ port = "p0", neighbor = "gen" }}]
 "#,
+        mgmt = dir.join("mgmt.sock").display(),
         eal = test_eal_args(tag),
         input = p("in.pcap"),
         empty = p("empty.pcap"),

@@ -48,6 +48,9 @@ fn tap_run_forwards_between_namespaces() {
 [node]
 name = "/test/tap"
 role = "sr"
+
+[management]
+socket = "{mgmt}"
 [eal]
 args = {eal}
 [dataplane]
@@ -72,6 +75,7 @@ next_hops = [{{ port = "p1", neighbor = "nb" }}]
 prefix = "/client"
 next_hops = [{{ port = "p0", neighbor = "na" }}]
 "#,
+        mgmt = dir.join("mgmt.sock").display(),
         eal = test_eal_args(tag)
     );
     std::fs::write(dir.join("tap.toml"), cfg).unwrap();

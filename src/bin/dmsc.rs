@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use dmsc::{link, traffic};
+use dmsc::{link, show, traffic};
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
 
@@ -60,6 +60,77 @@ enum Cmd {
         #[arg(long)]
         quiet: bool,
     },
+    /// Ask a running dmscd (management API): neighbors, lsdb, rib, fib, counters.
+    Show {
+        /// What to show.
+        what: show::What,
+        /// The management socket (the `[management] socket` of the router's
+        /// configuration; default /run/dmsc/<node name with / as _>.sock).
+        #[arg(long, short)]
+        socket: Option<PathBuf>,
+        /// Or: read the socket path from this router configuration file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// fib: only prefixes under this one.
+        #[arg(long)]
+        under: Option<String>,
+        /// fib: at most this many routes (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: u32,
+    },
+    /// Add, replace or delete a route through the management API (source "api":
+    /// preferred over routing, below the configuration's static routes).
+    Route {
+        /// The management socket.
+        #[arg(long, short)]
+        socket: Option<PathBuf>,
+        /// Or: read the socket path from this router configuration file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        op: RouteOp,
+    },
+}
+
+#[derive(Subcommand)]
+enum RouteOp {
+    /// Add or replace: `dmsc route add /payments --via p1,02:00:00:00:00:02[,COST] [--via ...]`.
+    Add {
+        /// The prefix.
+        prefix: String,
+        /// A next hop `PORT,MAC[,COST]` (repeatable: ECMP).
+        #[arg(long = "via", required = true)]
+        via: Vec<String>,
+    },
+    /// Withdraw the API route of a prefix.
+    Del {
+        /// The prefix.
+        prefix: String,
+    },
+}
+
+/// The socket from `--socket`, or from the configuration file's `[management]`.
+fn socket_of(socket: Option<PathBuf>, config: Option<PathBuf>) -> Result<PathBuf> {
+    match (socket, config) {
+        (Some(s), _) => Ok(s),
+        (None, Some(c)) => {
+            let cfg = dmsc_config::load(&c).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(cfg.management.socket)
+        }
+        (None, None) => anyhow::bail!("give --socket PATH or --config FILE"),
+    }
+}
+
+fn parse_via(s: &str) -> Result<(String, String, u32)> {
+    let parts: Vec<&str> = s.split(',').collect();
+    match parts.as_slice() {
+        [port, mac] => Ok((port.to_string(), mac.to_string(), 1)),
+        [port, mac, cost] => Ok((port.to_string(), mac.to_string(), cost.parse().context("cost")?)),
+        _ => anyhow::bail!("--via {s:?}: expected PORT,MAC[,COST]"),
+    }
 }
 
 #[derive(Subcommand)]
@@ -243,6 +314,21 @@ fn run(cli: Cli) -> Result<()> {
                 traffic::write_pcap(BufWriter::new(file), &frames)?;
             }
             writeln!(out, "captured {} frames on {iface}", frames.len())?;
+        }
+        Cmd::Show { what, socket, config, json, under, limit } => {
+            let text = show::show(socket_of(socket, config)?, what, json, under, limit)?;
+            writeln!(out, "{text}")?;
+        }
+        Cmd::Route { socket, config, op } => {
+            let socket = socket_of(socket, config)?;
+            let update = match op {
+                RouteOp::Add { prefix, via } => show::RouteArgs {
+                    prefix,
+                    next_hops: Some(via.iter().map(|v| parse_via(v)).collect::<Result<_>>()?),
+                },
+                RouteOp::Del { prefix } => show::RouteArgs { prefix, next_hops: None },
+            };
+            writeln!(out, "{}", show::route(socket, vec![update])?)?;
         }
     }
     out.flush()?;

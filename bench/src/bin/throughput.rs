@@ -309,6 +309,9 @@ routes_file = "routes.txt"
 name = "/dmsc/bench"
 role = "sr"
 
+[management]
+socket = "{}"
+
 [eal]
 args = [{}]
 
@@ -328,6 +331,7 @@ device = "net_memif1,role=client,socket={}"
   name = "nb"
   mac = "{NEIGHBOR_MAC}"
 "#,
+        work.join("mgmt.sock").display(),
         eal.join(", "),
         args.router_core,
         work.join("a.sock").display(),

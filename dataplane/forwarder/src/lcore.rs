@@ -96,11 +96,19 @@ pub struct Lcore {
     pub pool: Arc<Mempool>,
     /// Ring of control packets to the control thread.
     pub punt: Arc<ArrayQueue<Mbuf>>,
+    /// Ring of control packets *from* the control thread, each with its port
+    /// index, that this lcore transmits on its own tx queues (the control
+    /// thread owns no tx queue). `Some` on one lcore only.
+    pub inject: Option<Arc<ArrayQueue<(u16, Mbuf)>>>,
     /// Set by the main thread to stop the loop.
     pub quit: Arc<AtomicBool>,
     /// Idle and nack parameters.
     pub params: LcoreParams,
 }
+
+/// Most control packets an lcore takes from [`Lcore::inject`] per turn, so a
+/// flood of control output cannot starve forwarding.
+pub const INJECT_PER_TURN: usize = 32;
 
 struct Egress {
     queues: Vec<TxQueue>,
@@ -252,8 +260,21 @@ impl Work<'_> {
 impl Lcore {
     /// Runs until `quit` is set. Returns 0 (the EAL launch convention).
     pub fn run(self) -> i32 {
-        let Lcore { index, mut rx, rings_in, mut dispatch_to, tx, mut fib, pipeline, counters, pool, punt, quit, params } =
-            self;
+        let Lcore {
+            index,
+            mut rx,
+            rings_in,
+            mut dispatch_to,
+            tx,
+            mut fib,
+            pipeline,
+            counters,
+            pool,
+            punt,
+            inject,
+            quit,
+            params,
+        } = self;
         let n_ports = tx.len();
         let mut egress = Egress {
             queues: tx,
@@ -310,6 +331,15 @@ impl Lcore {
                         got += n;
                         work.process_burst(&snapshot, &mut burst);
                     }
+                }
+            }
+            // Control packets from the control thread (a few per second):
+            // one load of the ring's indices per turn when empty.
+            if let Some(q) = inject.as_deref() {
+                for _ in 0..INJECT_PER_TURN {
+                    let Some((port, m)) = q.pop() else { break };
+                    got += 1;
+                    egress.push(usize::from(port), m, c);
                 }
             }
             // 5. Tx bursts.
