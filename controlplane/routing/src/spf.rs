@@ -38,7 +38,8 @@
 //! # Alternatives rejected
 //!
 //! - *`HashMap<RouterId, Vec<Link>>` adjacency*: simplest, but every relaxation
-//!   hashes; the CSR arrays are ~5× faster on 10,000 routers and build in one sort.
+//!   hashes and chases a pointer; the CSR arrays are contiguous, indexed by
+//!   dense integers, and build with one sort.
 //! - *First-hop sets as `Vec<RouterId>` per router*: one allocation per
 //!   relaxation; the bitset (one `u64` word when the root has ≤ 64 neighbours,
 //!   which is every realistic DMSC router) costs one OR.
@@ -46,8 +47,9 @@
 //!   topologies are sparse (degree ≈ 2–8), where a binary heap with lazy
 //!   deletion is faster in practice.
 //! - *Incremental SPF (iSPF, partial route computation)*: full SPF of 10,000
-//!   routers runs in a few milliseconds (docs/performance.md "SPF"), well under
-//!   the [RFC 8405] back-off delays, so the complexity is not worth it yet.
+//!   routers of degree 4 takes about 1.6 ms on one core (docs/performance.md
+//!   "SPF"), far under the [RFC 8405] back-off delays, so the complexity is not
+//!   worth it yet.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashSet};
@@ -86,7 +88,9 @@ impl Topology {
             if lsa.header.id.kind != LsaKind::Node || lsa.header.remaining_lifetime_s == 0 {
                 continue;
             }
-            let LsaBody::Node(node) = &lsa.body else { continue };
+            let LsaBody::Node(node) = &lsa.body else {
+                continue;
+            };
             let origin = lsa.header.id.origin;
             ids.push(origin);
             raw.extend(
@@ -122,7 +126,12 @@ impl Topology {
             .filter(|&(a, b, _)| listed.has_edge(b, a))
             .collect();
         let csr = Csr::build(n, &two_way);
-        Topology { ids, offsets: csr.offsets, targets: csr.targets, metrics: csr.metrics }
+        Topology {
+            ids,
+            offsets: csr.offsets,
+            targets: csr.targets,
+            metrics: csr.metrics,
+        }
     }
 
     /// Number of routers (origins of live node LSAs).
@@ -143,12 +152,17 @@ impl Topology {
     /// The usable links of `id` as (neighbour, metric), ascending by neighbour;
     /// empty when `id` is not in the topology. For `dmsc show` and tests.
     pub fn links(&self, id: RouterId) -> Vec<Link> {
-        let Some(i) = self.index_of(id) else { return Vec::new() };
+        let Some(i) = self.index_of(id) else {
+            return Vec::new();
+        };
         let (lo, hi) = self.range(i);
         (lo..hi)
             .filter_map(|e| {
                 let t = *self.targets.get(e)?;
-                Some(Link { neighbor: *self.ids.get(t as usize)?, metric: *self.metrics.get(e)? })
+                Some(Link {
+                    neighbor: *self.ids.get(t as usize)?,
+                    metric: *self.metrics.get(e)?,
+                })
             })
             .collect()
     }
@@ -229,9 +243,15 @@ pub struct SpfResult {
 /// O((n + L) log n) time, n routers and L links; allocates
 /// n × ⌈k/64⌉ words for the first-hop bitsets (k = the root's neighbour count).
 pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
-    let root_node = SpfNode { distance: 0, first_hops: Vec::new() };
+    let root_node = SpfNode {
+        distance: 0,
+        first_hops: Vec::new(),
+    };
     let Some(r) = topo.index_of(root) else {
-        return SpfResult { root, nodes: BTreeMap::from([(root, root_node)]) };
+        return SpfResult {
+            root,
+            nodes: BTreeMap::from([(root, root_node)]),
+        };
     };
     let n = topo.len();
     let (rlo, rhi) = topo.range(r);
@@ -253,12 +273,11 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
             Some(seen) if !*seen => *seen = true,
             _ => continue, // stale heap entry (lazy deletion)
         }
-        if dist.get(ui).is_some_and(|&best| best < d) {
-            continue;
-        }
         let (lo, hi) = topo.range(u);
         for e in lo..hi {
-            let (Some(&v), Some(&w)) = (topo.targets.get(e), topo.metrics.get(e)) else { break };
+            let (Some(&v), Some(&w)) = (topo.targets.get(e), topo.metrics.get(e)) else {
+                break;
+            };
             let vi = v as usize;
             let nd = d + u64::from(w);
             let Some(dv) = dist.get_mut(vi) else { continue };
@@ -273,7 +292,9 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
             if u == r {
                 // Edge from the root: the first hop is the neighbour itself.
                 let bit = e - rlo;
-                let Some(set) = fh.get_mut(vi * words..(vi + 1) * words) else { continue };
+                let Some(set) = fh.get_mut(vi * words..(vi + 1) * words) else {
+                    continue;
+                };
                 if strictly_better {
                     set.fill(0);
                 }
@@ -314,7 +335,8 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
                 return None;
             }
             let set = fh.get(i * words..(i + 1) * words)?;
-            let mut first_hops = Vec::with_capacity(set.iter().map(|w| w.count_ones() as usize).sum());
+            let mut first_hops =
+                Vec::with_capacity(set.iter().map(|w| w.count_ones() as usize).sum());
             for (wi, &word) in set.iter().enumerate() {
                 let mut bits = word;
                 while bits != 0 {
@@ -325,7 +347,13 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
                     }
                 }
             }
-            Some((id, SpfNode { distance, first_hops }))
+            Some((
+                id,
+                SpfNode {
+                    distance,
+                    first_hops,
+                },
+            ))
         })
         .collect();
     SpfResult { root, nodes }
@@ -349,10 +377,16 @@ pub fn synthetic_lsas(nodes: usize, avg_degree: usize, seed: u64) -> Vec<Lsa> {
         }
         let id = |i: usize| RouterId(i as u64 + 1);
         if let Some(l) = adj.get_mut(a) {
-            l.push(Link { neighbor: id(b), metric });
+            l.push(Link {
+                neighbor: id(b),
+                metric,
+            });
         }
         if let Some(l) = adj.get_mut(b) {
-            l.push(Link { neighbor: id(a), metric });
+            l.push(Link {
+                neighbor: id(a),
+                metric,
+            });
         }
         true
     };
@@ -384,12 +418,20 @@ pub fn synthetic_lsas(nodes: usize, avg_degree: usize, seed: u64) -> Vec<Lsa> {
             links.sort_unstable();
             Lsa {
                 header: LsaHeader {
-                    id: LsaId { kind: LsaKind::Node, origin: RouterId(i as u64 + 1), fragment: 0 },
+                    id: LsaId {
+                        kind: LsaKind::Node,
+                        origin: RouterId(i as u64 + 1),
+                        fragment: 0,
+                    },
                     seq: 1,
                     remaining_lifetime_s: 1200,
                     checksum: 0,
                 },
-                body: LsaBody::Node(NodeLsa { hostname: format!("r{}", i + 1), role: Role::Sr, links }),
+                body: LsaBody::Node(NodeLsa {
+                    hostname: format!("r{}", i + 1),
+                    role: Role::Sr,
+                    links,
+                }),
             }
         })
         .collect()
@@ -448,10 +490,19 @@ mod tests {
     #[test]
     fn synthetic_small_sizes() {
         assert!(synthetic_lsas(0, 4, 1).is_empty());
-        assert_eq!(Topology::from_lsas(&synthetic_lsas(1, 4, 1)).link_count(), 0);
-        assert_eq!(Topology::from_lsas(&synthetic_lsas(2, 4, 1)).link_count(), 2);
+        assert_eq!(
+            Topology::from_lsas(&synthetic_lsas(1, 4, 1)).link_count(),
+            0
+        );
+        assert_eq!(
+            Topology::from_lsas(&synthetic_lsas(2, 4, 1)).link_count(),
+            2
+        );
         // Degree capped by the complete graph K4 (6 links, 12 directed).
-        assert_eq!(Topology::from_lsas(&synthetic_lsas(4, 10, 1)).link_count(), 12);
+        assert_eq!(
+            Topology::from_lsas(&synthetic_lsas(4, 10, 1)).link_count(),
+            12
+        );
     }
 
     #[test]
@@ -462,7 +513,11 @@ mod tests {
         let mut lsas = Vec::new();
         let mk = |origin: u64, links: Vec<(u64, u32)>| Lsa {
             header: LsaHeader {
-                id: LsaId { kind: LsaKind::Node, origin: RouterId(origin), fragment: 0 },
+                id: LsaId {
+                    kind: LsaKind::Node,
+                    origin: RouterId(origin),
+                    fragment: 0,
+                },
                 seq: 1,
                 remaining_lifetime_s: 100,
                 checksum: 0,
@@ -470,7 +525,13 @@ mod tests {
             body: LsaBody::Node(NodeLsa {
                 hostname: String::new(),
                 role: Role::Sr,
-                links: links.into_iter().map(|(n, m)| Link { neighbor: RouterId(n), metric: m }).collect(),
+                links: links
+                    .into_iter()
+                    .map(|(n, m)| Link {
+                        neighbor: RouterId(n),
+                        metric: m,
+                    })
+                    .collect(),
             }),
         };
         lsas.push(mk(1, (2..132).map(|l| (l, 1)).collect()));

@@ -8,33 +8,65 @@ use std::collections::BTreeMap;
 
 use dmsc_routing::rib::{Rib, RibChange, RibEntry};
 use dmsc_routing::spf::{spf, synthetic_lsas, SpfResult, Topology};
-use dmsc_routing::types::{Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, NodeLsa, PrefixEntry, Role, RouterId};
+use dmsc_routing::types::{
+    Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, NodeLsa, PrefixEntry, Role, RouterId,
+};
 use dmsc_wire::name::Name;
 use proptest::prelude::*;
 
-const LABELS: [&str; 12] = ["A", "B", "C", "D", "E", "SR1", "SR2", "SR3", "SG1", "SG2", "SG3", "SG4"];
+const LABELS: [&str; 12] = [
+    "A", "B", "C", "D", "E", "SR1", "SR2", "SR3", "SG1", "SG2", "SG3", "SG4",
+];
 
 fn id(label: &str) -> RouterId {
-    let i = LABELS.iter().position(|l| *l == label).expect("known label");
+    let i = LABELS
+        .iter()
+        .position(|l| *l == label)
+        .expect("known label");
     RouterId(i as u64 + 1)
 }
 
 fn label(r: RouterId) -> String {
-    LABELS.get((r.0 as usize).wrapping_sub(1)).map_or_else(|| format!("#{}", r.0), |s| s.to_string())
+    LABELS
+        .get((r.0 as usize).wrapping_sub(1))
+        .map_or_else(|| format!("#{}", r.0), |s| s.to_string())
 }
 
 fn header(kind: LsaKind, origin: RouterId, fragment: u16) -> LsaHeader {
-    LsaHeader { id: LsaId { kind, origin, fragment }, seq: 1, remaining_lifetime_s: 1200, checksum: 0 }
+    LsaHeader {
+        id: LsaId {
+            kind,
+            origin,
+            fragment,
+        },
+        seq: 1,
+        remaining_lifetime_s: 1200,
+        checksum: 0,
+    }
 }
 
 /// Node LSA `fragment` of `origin` listing `(neighbour, metric)`.
 fn node_frag(origin: &str, fragment: u16, links: &[(&str, u32)]) -> Lsa {
-    let mut links: Vec<Link> = links.iter().map(|&(n, m)| Link { neighbor: id(n), metric: m }).collect();
+    let mut links: Vec<Link> = links
+        .iter()
+        .map(|&(n, m)| Link {
+            neighbor: id(n),
+            metric: m,
+        })
+        .collect();
     links.sort();
-    let role = if origin.starts_with("SG") { Role::Sg } else { Role::Sr };
+    let role = if origin.starts_with("SG") {
+        Role::Sg
+    } else {
+        Role::Sr
+    };
     Lsa {
         header: header(LsaKind::Node, id(origin), fragment),
-        body: LsaBody::Node(NodeLsa { hostname: origin.to_lowercase(), role, links }),
+        body: LsaBody::Node(NodeLsa {
+            hostname: origin.to_lowercase(),
+            role,
+            links,
+        }),
     }
 }
 
@@ -55,16 +87,25 @@ fn graph(links: &[(&str, &str, u32)]) -> Vec<Lsa> {
 fn prefixes(origin: &str, entries: &[(&str, u32)]) -> Lsa {
     let mut entries: Vec<PrefixEntry> = entries
         .iter()
-        .map(|&(p, m)| PrefixEntry { prefix: Name::from_uri(p).expect("valid name"), metric: m })
+        .map(|&(p, m)| PrefixEntry {
+            prefix: Name::from_uri(p).expect("valid name"),
+            metric: m,
+        })
         .collect();
     entries.sort();
-    Lsa { header: header(LsaKind::Prefix, id(origin), 0), body: LsaBody::Prefix(entries) }
+    Lsa {
+        header: header(LsaKind::Prefix, id(origin), 0),
+        body: LsaBody::Prefix(entries),
+    }
 }
 
 fn purged(kind: LsaKind, origin: &str) -> Lsa {
     let mut h = header(kind, id(origin), 0);
     h.remaining_lifetime_s = 0;
-    Lsa { header: h, body: LsaBody::Purged }
+    Lsa {
+        header: h,
+        body: LsaBody::Purged,
+    }
 }
 
 fn labels(ids: &[RouterId]) -> String {
@@ -75,7 +116,14 @@ fn labels(ids: &[RouterId]) -> String {
 fn dump_spf(r: &SpfResult) -> String {
     r.nodes
         .iter()
-        .map(|(&n, s)| format!("{} d={} via {}\n", label(n), s.distance, labels(&s.first_hops)))
+        .map(|(&n, s)| {
+            format!(
+                "{} d={} via {}\n",
+                label(n),
+                s.distance,
+                labels(&s.first_hops)
+            )
+        })
         .collect()
 }
 
@@ -83,7 +131,14 @@ fn dump_spf(r: &SpfResult) -> String {
 fn dump_rib(rib: &Rib) -> String {
     rib.routes
         .iter()
-        .map(|(p, e)| format!("{p} m={} via {} from {}\n", e.metric, labels(&e.next_hops), labels(&e.origins)))
+        .map(|(p, e)| {
+            format!(
+                "{p} m={} via {} from {}\n",
+                e.metric,
+                labels(&e.next_hops),
+                labels(&e.origins)
+            )
+        })
         .collect()
 }
 
@@ -104,8 +159,14 @@ fn square_with_ecmp() {
     //   |         |
     //   C ---1--- D
     let lsas = graph(&[("A", "B", 1), ("A", "C", 1), ("B", "D", 1), ("C", "D", 1)]);
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n");
-    assert_eq!(spf_dump(&lsas, "D"), "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n");
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n"
+    );
+    assert_eq!(
+        spf_dump(&lsas, "D"),
+        "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n"
+    );
     let topo = Topology::from_lsas(&lsas);
     assert_eq!((topo.len(), topo.link_count()), (4, 8));
 }
@@ -114,8 +175,14 @@ fn square_with_ecmp() {
 fn line() {
     //   A --1-- B --2-- C --3-- D
     let lsas = graph(&[("A", "B", 1), ("B", "C", 2), ("C", "D", 3)]);
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=6 via B\n");
-    assert_eq!(spf_dump(&lsas, "C"), "A d=3 via B\nB d=2 via B\nC d=0 via \nD d=3 via D\n");
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=6 via B\n"
+    );
+    assert_eq!(
+        spf_dump(&lsas, "C"),
+        "A d=3 via B\nB d=2 via B\nC d=0 via \nD d=3 via D\n"
+    );
 }
 
 #[test]
@@ -125,15 +192,31 @@ fn triangle_with_unequal_costs() {
     //      B---C          and B's own shortest path is its direct link.
     //        1
     let lsas = graph(&[("A", "B", 1), ("B", "C", 1), ("A", "C", 5)]);
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=2 via B\n");
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=2 via B\n"
+    );
     // Make the direct link cost exactly the detour: both first hops.
     let lsas = graph(&[("A", "B", 1), ("B", "C", 1), ("A", "C", 2)]);
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=2 via B,C\n");
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=2 via B,C\n"
+    );
     // Asymmetric metrics: each end's own metric counts in its direction.
     //   A lists C at 5, C lists A at 1.
-    let lsas = vec![node("A", &[("B", 1), ("C", 5)]), node("B", &[("A", 1), ("C", 1)]), node("C", &[("A", 1), ("B", 1)])];
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=2 via B\n");
-    assert_eq!(spf_dump(&lsas, "C"), "A d=1 via A\nB d=1 via B\nC d=0 via \n");
+    let lsas = vec![
+        node("A", &[("B", 1), ("C", 5)]),
+        node("B", &[("A", 1), ("C", 1)]),
+        node("C", &[("A", 1), ("B", 1)]),
+    ];
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=2 via B\n"
+    );
+    assert_eq!(
+        spf_dump(&lsas, "C"),
+        "A d=1 via A\nB d=1 via B\nC d=0 via \n"
+    );
 }
 
 #[test]
@@ -143,11 +226,27 @@ fn one_way_link_is_not_used() {
     //     10        1
     //      \        |
     //       +------ C
-    let lsas = vec![node("A", &[("B", 1), ("C", 10)]), node("B", &[("C", 1)]), node("C", &[("A", 10), ("B", 1)])];
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=11 via C\nC d=10 via C\n");
-    assert_eq!(spf_dump(&lsas, "B"), "A d=11 via C\nB d=0 via \nC d=1 via C\n");
+    let lsas = vec![
+        node("A", &[("B", 1), ("C", 10)]),
+        node("B", &[("C", 1)]),
+        node("C", &[("A", 10), ("B", 1)]),
+    ];
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=11 via C\nC d=10 via C\n"
+    );
+    assert_eq!(
+        spf_dump(&lsas, "B"),
+        "A d=11 via C\nB d=0 via \nC d=1 via C\n"
+    );
     let topo = Topology::from_lsas(&lsas);
-    assert_eq!(topo.links(id("A")), vec![Link { neighbor: id("C"), metric: 10 }]);
+    assert_eq!(
+        topo.links(id("A")),
+        vec![Link {
+            neighbor: id("C"),
+            metric: 10
+        }]
+    );
     // A neighbour without any node LSA is not a vertex at all.
     let lsas = vec![node("A", &[("B", 1), ("E", 1)]), node("B", &[("A", 1)])];
     assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\n");
@@ -157,7 +256,10 @@ fn one_way_link_is_not_used() {
 #[test]
 fn parallel_links_self_links_and_zero_metric() {
     // A lists B twice (metrics 7 and 3) and itself; B lists A at metric 0 (invalid, taken as 1).
-    let lsas = vec![node("A", &[("B", 7), ("B", 3), ("A", 1)]), node("B", &[("A", 0)])];
+    let lsas = vec![
+        node("A", &[("B", 7), ("B", 3), ("A", 1)]),
+        node("B", &[("A", 0)]),
+    ];
     assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=3 via B\n");
     assert_eq!(spf_dump(&lsas, "B"), "A d=1 via A\nB d=0 via \n");
 }
@@ -184,22 +286,68 @@ fn anycast_prefix_equal_and_unequal_cost() {
     let mut lsas = graph(&[("A", "B", 1), ("A", "C", 1), ("B", "D", 1), ("C", "D", 1)]);
     lsas.push(prefixes("B", &[("/svc", 0), ("/b", 2)]));
     lsas.push(prefixes("C", &[("/svc", 0)]));
-    assert_eq!(dump_rib(&rib_at(&lsas, "A")), "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n");
+    assert_eq!(
+        dump_rib(&rib_at(&lsas, "A")),
+        "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n"
+    );
     // From D both are one hop away too.
-    assert_eq!(dump_rib(&rib_at(&lsas, "D")), "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n");
+    assert_eq!(
+        dump_rib(&rib_at(&lsas, "D")),
+        "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n"
+    );
 
     // Unequal: C announces at metric 5, B wins alone.
     lsas.pop();
     lsas.push(prefixes("C", &[("/svc", 5)]));
-    assert_eq!(dump_rib(&rib_at(&lsas, "A")), "/b m=3 via B from B\n/svc m=1 via B from B\n");
+    assert_eq!(
+        dump_rib(&rib_at(&lsas, "A")),
+        "/b m=3 via B from B\n/svc m=1 via B from B\n"
+    );
     // From C itself, its own announcement is local (skipped): the remote one is used.
-    assert_eq!(dump_rib(&rib_at(&lsas, "C")), "/b m=4 via A,D from B\n/svc m=2 via A,D from B\n");
+    assert_eq!(
+        dump_rib(&rib_at(&lsas, "C")),
+        "/b m=4 via A,D from B\n/svc m=2 via A,D from B\n"
+    );
 
     // Equal total cost at different distances: B (1 + 1) and D (2 + 0).
     let mut lsas = graph(&[("A", "B", 1), ("A", "C", 1), ("B", "D", 1), ("C", "D", 1)]);
     lsas.push(prefixes("B", &[("/svc", 1)]));
     lsas.push(prefixes("D", &[("/svc", 0)]));
     assert_eq!(dump_rib(&rib_at(&lsas, "A")), "/svc m=2 via B,C from B,D\n");
+}
+
+#[test]
+fn long_names_sharing_their_first_16_bytes() {
+    // The RIB's sort key holds 16 wire bytes; longer names fall back to a
+    // full comparison. B and C announce the same long names (anycast) and
+    // names that differ only after byte 16.
+    //   B --1-- A --2-- C --1-- D
+    let mut lsas = graph(&[("A", "B", 1), ("A", "C", 2), ("C", "D", 1)]);
+    lsas.push(prefixes(
+        "B",
+        &[
+            ("/abcdefghijklmnop/x", 1),
+            ("/abcdefghijklmnop/y", 0),
+            ("/abcdefghijklmn", 0),
+        ],
+    ));
+    lsas.push(prefixes(
+        "C",
+        &[
+            ("/abcdefghijklmnop/x", 0),
+            ("/abcdefghijklmnop/y", 1),
+            ("/abcdefghijklmnop/z", 0),
+        ],
+    ));
+    lsas.push(prefixes("D", &[("/abcdefghijklmnop/w", 0)]));
+    assert_eq!(
+        dump_rib(&rib_at(&lsas, "A")),
+        "/abcdefghijklmn m=1 via B from B\n\
+         /abcdefghijklmnop/w m=3 via C from D\n\
+         /abcdefghijklmnop/x m=2 via B,C from B,C\n\
+         /abcdefghijklmnop/y m=1 via B from B\n\
+         /abcdefghijklmnop/z m=2 via C from C\n"
+    );
 }
 
 #[test]
@@ -229,7 +377,11 @@ fn unreachable_origin_and_purged_lsas() {
     wrong.header.id.kind = LsaKind::Node;
     lsas.push(wrong.clone());
     assert!(rib_at(&lsas, "A").is_empty());
-    assert_eq!(Topology::from_lsas(&lsas).link_count(), 2, "a node-kind LSA with a prefix body adds nothing");
+    assert_eq!(
+        Topology::from_lsas(&lsas).link_count(),
+        2,
+        "a node-kind LSA with a prefix body adds nothing"
+    );
 }
 
 #[test]
@@ -246,12 +398,27 @@ fn multi_fragment_node_lsa() {
         node("C", &[("A", 1), ("D", 1)]),
         node("D", &[("B", 1), ("C", 1)]),
     ];
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n");
-    assert_eq!(spf_dump(&lsas, "D"), "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n");
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n"
+    );
+    assert_eq!(
+        spf_dump(&lsas, "D"),
+        "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n"
+    );
     // Purging fragment 1 alone removes A–C.
     let mut lsas = lsas;
-    lsas[1] = Lsa { header: LsaHeader { remaining_lifetime_s: 0, ..lsas[1].header }, body: LsaBody::Purged };
-    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=2 via B\n");
+    lsas[1] = Lsa {
+        header: LsaHeader {
+            remaining_lifetime_s: 0,
+            ..lsas[1].header
+        },
+        body: LsaBody::Purged,
+    };
+    assert_eq!(
+        spf_dump(&lsas, "A"),
+        "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=2 via B\n"
+    );
 }
 
 /// The draft's Figure 2 [draft-li-dmsc-architecture §4], read as:
@@ -321,7 +488,10 @@ fn figure_2_link_failure_diff() {
     for lsa in &mut after {
         if let LsaBody::Node(n) = &mut lsa.body {
             let o = lsa.header.id.origin;
-            n.links.retain(|l| !((o == id("SG4") && l.neighbor == id("SR3")) || (o == id("SR3") && l.neighbor == id("SG4"))));
+            n.links.retain(|l| {
+                !((o == id("SG4") && l.neighbor == id("SR3"))
+                    || (o == id("SR3") && l.neighbor == id("SG4")))
+            });
         }
     }
     let (old, new) = (rib_at(&before, "SG3"), rib_at(&after, "SG3"));
@@ -349,7 +519,10 @@ fn figure_2_link_failure_diff() {
     // SG2 disappears: /c removed.
     after.retain(|l| l.header.id.origin != id("SG2"));
     let last = rib_at(&after, "SG3");
-    assert_eq!(newer.diff(&last), vec![RibChange::Remove(Name::from_uri("/c").unwrap())]);
+    assert_eq!(
+        newer.diff(&last),
+        vec![RibChange::Remove(Name::from_uri("/c").unwrap())]
+    );
     assert!(last.diff(&last).is_empty());
 }
 
@@ -361,7 +534,11 @@ fn synthetic_10k_is_connected() {
     assert_eq!(topo.link_count(), 40_000);
     let r = spf(&topo, RouterId(1));
     assert_eq!(r.nodes.len(), 10_000);
-    assert!(r.nodes.values().skip(1).all(|n| !n.first_hops.is_empty() && n.distance > 0));
+    assert!(r
+        .nodes
+        .values()
+        .skip(1)
+        .all(|n| !n.first_hops.is_empty() && n.distance > 0));
     let prefixes = dmsc_routing::rib::synthetic_prefix_lsas(10_000, 10, 42);
     let rib = Rib::compute(&r, lsas.iter().chain(&prefixes));
     assert!(rib.len() > 10_000, "{}", rib.len());
@@ -391,8 +568,17 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
         (
             Just(n),
             prop::collection::vec(prop::bool::weighted(0.9), n),
-            prop::collection::vec((0..n, 0..n, 1u32..8, prop::bool::weighted(0.85), any::<bool>()), 0..30),
-            prop::collection::vec((0..n, 0usize..4, 0u32..4), 0..12),
+            prop::collection::vec(
+                (
+                    0..n,
+                    0..n,
+                    1u32..8,
+                    prop::bool::weighted(0.85),
+                    any::<bool>(),
+                ),
+                0..30,
+            ),
+            prop::collection::vec((0..n, 0usize..6, 0u32..4), 0..12),
         )
             .prop_map(|(n, has_lsa, links, prefixes)| {
                 let mut listed = Vec::new();
@@ -406,7 +592,13 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
                         frag.push(!f);
                     }
                 }
-                RandomNet { n, has_lsa, listed, frag, prefixes }
+                RandomNet {
+                    n,
+                    has_lsa,
+                    listed,
+                    frag,
+                    prefixes,
+                }
             })
     })
 }
@@ -415,8 +607,14 @@ fn rid(i: usize) -> RouterId {
     RouterId(i as u64 + 1)
 }
 
+/// Short names for even `k`, names longer than 16 wire bytes sharing their
+/// first 16 bytes for odd `k` (exercises both paths of the RIB's sort key).
 fn pname(k: usize) -> Name {
-    Name::from_components([format!("p{k}")]).unwrap()
+    if k % 2 == 0 {
+        Name::from_components([format!("p{k}")]).unwrap()
+    } else {
+        Name::from_components(["a-long-shared-service".to_string(), format!("p{k}")]).unwrap()
+    }
 }
 
 impl RandomNet {
@@ -432,22 +630,35 @@ impl RandomNet {
                     .iter()
                     .zip(&self.frag)
                     .filter(|((a, _, _), fr)| *a == o && **fr == f)
-                    .map(|((_, b, m), _)| Link { neighbor: rid(*b), metric: *m })
+                    .map(|((_, b, m), _)| Link {
+                        neighbor: rid(*b),
+                        metric: *m,
+                    })
                     .collect();
                 links.sort();
                 out.push(Lsa {
                     header: header(LsaKind::Node, rid(o), u16::from(f)),
-                    body: LsaBody::Node(NodeLsa { hostname: String::new(), role: Role::Sr, links }),
+                    body: LsaBody::Node(NodeLsa {
+                        hostname: String::new(),
+                        role: Role::Sr,
+                        links,
+                    }),
                 });
             }
         }
         let mut by_origin: BTreeMap<usize, Vec<PrefixEntry>> = BTreeMap::new();
         for &(o, k, m) in &self.prefixes {
-            by_origin.entry(o).or_default().push(PrefixEntry { prefix: pname(k), metric: m });
+            by_origin.entry(o).or_default().push(PrefixEntry {
+                prefix: pname(k),
+                metric: m,
+            });
         }
         for (o, mut e) in by_origin {
             e.sort();
-            out.push(Lsa { header: header(LsaKind::Prefix, rid(o), 0), body: LsaBody::Prefix(e) });
+            out.push(Lsa {
+                header: header(LsaKind::Prefix, rid(o), 0),
+                body: LsaBody::Prefix(e),
+            });
         }
         out
     }
