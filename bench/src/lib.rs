@@ -1,9 +1,11 @@
 //! Shared code of the DMSC benchmarks: the FIB lookup workload ([`fib`]), used by the
 //! criterion bench `benches/fib.rs`, the `fib-report` binary and the throughput harness's
 //! FIB; and the `dpdk-testpmd` driver ([`testpmd`]) of the throughput harness
-//! (`src/bin/throughput.rs`).
+//! (`src/bin/throughput.rs`); the DPDK-free parts of the latency harness ([`latency`],
+//! `src/bin/latency.rs`).
 
 #![warn(missing_docs)]
 
 pub mod fib;
+pub mod latency;
 pub mod testpmd;

@@ -38,8 +38,7 @@ use dmsc_bench::testpmd::{port_stats, FwdStats, Testpmd};
 const GEN_PCAP: u16 = 0;
 const GEN_TO_ROUTER: u16 = 1;
 const GEN_FROM_ROUTER: u16 = 2;
-/// Neighbour MAC written by both routers on the egress link.
-const NEIGHBOR_MAC: &str = "02:00:00:00:00:02";
+use dmsc_bench::latency::router::NEIGHBOR_MAC;
 /// Packets that may sit in one memif ring (default `rsize=10`: 1024 slots) plus a burst.
 const RING_SLACK: u64 = 1024 + 64;
 
@@ -298,45 +297,16 @@ fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<usize> {
 }
 
 fn dmscd_config(args: &Args, work: &Path, prefix: &str) -> String {
-    let mut eal: Vec<String> = router_mem_args(args);
-    eal.extend(["--no-pci".into(), "--file-prefix".into(), prefix.into()]);
-    let eal: Vec<String> = eal.iter().map(|a| format!("{a:?}")).collect();
-    format!(
-        r#"# Written by bench/src/bin/throughput.rs.
-routes_file = "routes.txt"
-
-[node]
-name = "/dmsc/bench"
-role = "sr"
-
-[management]
-socket = "{}"
-
-[eal]
-args = [{}]
-
-[dataplane]
-lcores = [{}]
-idle_sleep_us = 0
-stats_interval_s = 0
-
-[[ports]]
-name = "p0"
-device = "net_memif0,role=client,socket={}"
-
-[[ports]]
-name = "p1"
-device = "net_memif1,role=client,socket={}"
-  [[ports.neighbors]]
-  name = "nb"
-  mac = "{NEIGHBOR_MAC}"
-"#,
-        work.join("mgmt.sock").display(),
-        eal.join(", "),
-        args.router_core,
-        work.join("a.sock").display(),
-        work.join("b.sock").display(),
-    )
+    dmsc_bench::latency::router::DmscdSpec {
+        bin: PathBuf::new(),
+        work: work.to_path_buf(),
+        core: args.router_core,
+        mem_args: router_mem_args(args),
+        file_prefix: prefix.to_owned(),
+        in_sock: work.join("a.sock"),
+        out_sock: work.join("b.sock"),
+    }
+    .config()
 }
 
 /// Which router a run measures.
