@@ -5,6 +5,12 @@
 #  (b) net_tap: the router's two tap ports moved into two network namespaces;
 #      a sender in one writes DMSC frames (AF_PACKET), the router forwards them
 #      by its FIB into the other, where they are captured and shown.
+#  (c) the draft's Figure 2 as a routed network: seven dmscd processes (3 SRs,
+#      4 SGs) linked by net_memif pairs run the Service Prefix LSA protocol
+#      (hellos, flooding, SPF); `dmsc topo up` waits for convergence, then a
+#      pod behind SG1 sends requests to services behind SG2, SG3 and SG4,
+#      captured in their pods' namespaces; `dmsc show` prints neighbours,
+#      LSDB and FIBs; `dmsc topo down` stops exactly what was started.
 # Everything it creates lives under out/demo and in namespaces dmsc-demo-a/b,
 # and is removed (processes by PID, namespaces by name) on exit.
 set -euo pipefail
@@ -27,6 +33,7 @@ cleanup() {
   ip netns del dmsc-demo-b 2>/dev/null || true
   rm -rf /var/run/dpdk/dmsc-demo-pcap /var/run/dpdk/dmsc-demo-tap
   rm -f /dev/hugepages/dmsc-demo-* 2>/dev/null || true
+  [ -x "$BIN/dmsc" ] && "$BIN/dmsc" topo down config/examples/figure2/topology.toml >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -163,5 +170,31 @@ head -n 5 "$OUT/tap-b.txt"
 tail -n 1 "$OUT/tap-b.txt"
 "$BIN/dmsc" pcap dump --summary --strip 1 "$OUT/tap-b.pcap"
 kill -INT "$ROUTER_PID"; wait "$ROUTER_PID" || true; ROUTER_PID=""
+
+echo
+echo "=== (c) Figure 2: 3 SRs + 4 SGs, one dmscd each, memif links, routing protocol ==="
+TOPO=config/examples/figure2/topology.toml
+SOCK=/run/dmsc-topo/fig2
+"$BIN/dmsc" topo up "$TOPO"
+"$BIN/dmsc" show neighbors --socket $SOCK/sr1.sock
+"$BIN/dmsc" show lsdb --socket $SOCK/sr3.sock
+"$BIN/dmsc" show fib --socket $SOCK/sg1.sock
+"$BIN/dmsc" pcap gen --out "$OUT/fig2-in.pcap" --name /orders/list --name /inventory/stock --name /shipping/track \
+  --count 900 --flows 24 --sizes 128 --src /fig2/pod1 --src-mac 02:00:00:00:04:0f --dst-mac 02:00:00:00:04:01 --seed 3
+CAPS=()
+for sg in sg2 sg3 sg4; do
+  ip netns exec dmsc-fig2-$sg "$BIN/dmsc" capture --iface fig2-$sg --count 900 --timeout-ms 10000 --idle-ms 1500 \
+    --out "$OUT/fig2-$sg.pcap" > "$OUT/fig2-$sg.txt" 2>&1 &
+  CAPS+=($!)
+done
+sleep 1
+ip netns exec dmsc-fig2-sg1 "$BIN/dmsc" send --iface fig2-sg1 --pcap "$OUT/fig2-in.pcap" --rate-pps 3000
+for p in "${CAPS[@]}"; do wait "$p" || true; done
+for sg in sg2 sg3 sg4; do
+  echo "--- pod behind $sg: $(tail -n 1 "$OUT/fig2-$sg.txt")"
+  "$BIN/dmsc" pcap dump --summary --depth 1 "$OUT/fig2-$sg.pcap" | tail -n +2
+done
+"$BIN/dmsc" show counters --socket $SOCK/sr1.sock | head -n 9
+"$BIN/dmsc" topo down "$TOPO"
 echo
 echo "demo done: inputs, outputs, configs and JSON counters are in $OUT"

@@ -11,6 +11,7 @@
 pub mod link;
 pub mod router;
 pub mod show;
+pub mod topo;
 pub mod stats;
 pub mod traffic;
 

@@ -66,8 +66,8 @@ pub enum DeviceError {
     /// An empty `key=value` item (`net_tap0,,iface=x` or a trailing comma).
     #[error("empty device argument (stray comma)")]
     EmptyArgument,
-    /// A device argument key with characters other than `A-Za-z0-9_`, or no key before `=`.
-    #[error("device argument keys use only letters, digits and `_`")]
+    /// A device argument key with characters other than `A-Za-z0-9_-` (memif has `socket-abstract`), or no key before `=`.
+    #[error("device argument keys use only letters, digits, `_` and `-`")]
     BadArgumentKey,
     /// `[` and `]` do not pair up in the arguments (`rte_kvargs` list syntax).
     #[error("unbalanced `[` `]` in device arguments")]
@@ -210,7 +210,7 @@ fn check_kvargs(args: &str) -> Result<(), DeviceError> {
             return Err(DeviceError::EmptyArgument);
         }
         let key = item.split_once('=').map_or(item, |(k, _)| k);
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
             return Err(DeviceError::BadArgumentKey);
         }
     }

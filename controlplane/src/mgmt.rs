@@ -115,13 +115,19 @@ impl Management for Service {
     async fn show_lsdb(&self, _: Request<pb::ShowRequest>) -> Result<Response<pb::LsdbReply>, Status> {
         let s = self.lock()?;
         let Some(r) = s.router.as_ref() else {
-            return Ok(Response::new(pb::LsdbReply { node: Some(s.node.clone()), digest: String::new(), lsas: vec![] }));
+            return Ok(Response::new(pb::LsdbReply {
+                node: Some(s.node.clone()),
+                digest: String::new(),
+                lsas: vec![],
+                spf_pending: false,
+            }));
         };
         let lsas = r.lsdb(Instant::now()).iter().map(crate::driver::lsa_pb).collect();
         Ok(Response::new(pb::LsdbReply {
             node: Some(s.node.clone()),
             digest: format!("{:016x}", r.lsdb_digest()),
             lsas,
+            spf_pending: r.spf_pending(),
         }))
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use dmsc::{link, show, traffic};
+use dmsc::{link, show, topo, traffic};
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
 
@@ -81,6 +81,9 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         limit: u32,
     },
+    /// Many routers on this machine: memif links, pods in namespaces.
+    #[command(subcommand)]
+    Topo(TopoCmd),
     /// Add, replace or delete a route through the management API (source "api":
     /// preferred over routing, below the configuration's static routes).
     Route {
@@ -92,6 +95,28 @@ enum Cmd {
         config: Option<PathBuf>,
         #[command(subcommand)]
         op: RouteOp,
+    },
+}
+
+#[derive(Subcommand)]
+enum TopoCmd {
+    /// Start every router of the topology file and wait for convergence.
+    Up {
+        /// Topology file (TOML), e.g. config/examples/figure2/topology.toml.
+        file: PathBuf,
+        /// Give up (and stop everything) after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout_s: u64,
+    },
+    /// Stop exactly what `up` started and remove its namespaces and files.
+    Down {
+        /// Topology file.
+        file: PathBuf,
+    },
+    /// Per router: neighbours Up and LSDB digest.
+    Status {
+        /// Topology file.
+        file: PathBuf,
     },
 }
 
@@ -318,6 +343,21 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Show { what, socket, config, json, under, limit } => {
             let text = show::show(socket_of(socket, config)?, what, json, under, limit)?;
             writeln!(out, "{text}")?;
+        }
+        Cmd::Topo(TopoCmd::Up { file, timeout_s }) => {
+            let t = topo::Topology::load(&file)?;
+            let text = topo::up(&t, &topo::dmscd_path()?, Duration::from_secs(timeout_s))?;
+            writeln!(out, "{text}")?;
+        }
+        Cmd::Topo(TopoCmd::Down { file }) => {
+            let t = topo::Topology::load(&file)?;
+            writeln!(out, "{}", topo::down(&t)?)?;
+        }
+        Cmd::Topo(TopoCmd::Status { file }) => {
+            let t = topo::Topology::load(&file)?;
+            let (ok, text) = topo::converged(&t)?;
+            write!(out, "{text}")?;
+            writeln!(out, "{}", if ok { "converged" } else { "NOT converged" })?;
         }
         Cmd::Route { socket, config, op } => {
             let socket = socket_of(socket, config)?;

@@ -378,6 +378,11 @@ impl Router {
         &self.counters
     }
 
+    /// True while an SPF run is scheduled (the RIB and FIB may lag the LSDB).
+    pub fn spf_pending(&self) -> bool {
+        self.backoff.spf_deadline().is_some()
+    }
+
     /// LSAs awaiting acknowledgement, summed over all neighbours.
     pub fn retransmit_pending(&self) -> usize {
         self.ports.values().map(|p| p.flood.pending()).sum()

@@ -1,0 +1,154 @@
+//! The draft's Figure 2 as seven dmscd processes linked by net_memif pairs
+//! (config/examples/figure2/topology.toml): convergence, traffic along the
+//! computed FIB, and rerouting after a router is killed.
+//!
+//! ```text
+//!        /payments        /orders
+//!          SG1              SG2
+//!          |  \            /  |
+//!          |   +----------+   |
+//!          |  /            \  |
+//!          SR1 ------------ SR2
+//!          |  \            /  |
+//!          |       SR3        |
+//!          |     /     \      |
+//!          SG3 -+       +- SG4
+//!      /inventory        /payments /shipping
+//! ```
+//! Pods are taps in namespaces dmsc-<topology>-sgN; the test's topology name
+//! is unique per process, and everything is stopped by `topo::down` (also on
+//! failure, by a guard).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::*;
+use dmsc::show::{self, What};
+use dmsc::topo::{self, Topology};
+use dmsc::traffic;
+
+struct Down(Topology);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        let _ = topo::down(&self.0);
+    }
+}
+
+fn fib(t: &Topology, router: &str) -> serde_json::Value {
+    let text = show::show(t.socket(router), What::Fib, true, None, 0).expect("show fib");
+    serde_json::from_str(&text).expect("fib json")
+}
+
+/// `prefix -> [port names]` of a router's FIB, as one sorted text line each.
+fn fib_dump(t: &Topology, router: &str) -> String {
+    let f = fib(t, router);
+    let mut lines: Vec<String> = f["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .map(|r| {
+            let ports: Vec<&str> =
+                r["next_hops"].as_array().unwrap().iter().map(|h| h["port_name"].as_str().unwrap()).collect();
+            format!("{} {} {}", r["prefix"].as_str().unwrap(), r["source"].as_str().unwrap(), ports.join(","))
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n")
+}
+
+fn captured(p: Proc) -> usize {
+    let out = p.wait(Duration::from_secs(30));
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("captured ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()))
+        .unwrap_or_else(|| panic!("no count in capture output: {text}"))
+}
+
+/// Sends `count` requests to `name` from SG1's pod and returns how many SG3's pod received.
+fn send_to_sg3(t: &Topology, dir: &Path, name: &str, count: usize) -> usize {
+    let pcap = dir.join("in.pcap");
+    let spec = traffic::GenSpec {
+        names: vec![name.parse().unwrap()],
+        count,
+        flows: 16,
+        sizes: vec![(128, 1)],
+        miss_share: 0.0,
+        expired_share: 0.0,
+        malformed_share: 0.0,
+        foreign_share: 0.0,
+        src: "/pod1".parse().unwrap(),
+        hop_limit: 16,
+        src_mac: t.pod_mac("sg1").parse().unwrap(),
+        dst_mac: t.pod_port_mac("sg1").parse().unwrap(),
+        ethertype: 0x88B5,
+        seed: 7,
+    };
+    let frames = traffic::generate(&spec).unwrap();
+    traffic::write_pcap(std::fs::File::create(&pcap).unwrap(), frames.iter().map(|f| &f.bytes)).unwrap();
+    let cap = start_capture(&t.netns("sg3"), &t.pod_iface("sg3"), count, None);
+    send_from(&t.netns("sg1"), &t.pod_iface("sg1"), &pcap);
+    captured(cap)
+}
+
+#[test]
+fn figure2_converges_forwards_and_reroutes() {
+    if !is_root() {
+        panic!("this test needs root (namespaces, taps)");
+    }
+    let (_g, dir) = tmpdir();
+    let mut t = Topology::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/figure2/topology.toml"))
+        .expect("figure2 topology");
+    t.name = format!("t{}", std::process::id() % 10_000_000);
+    t.run_dir = Some(dir.join("run"));
+    let guard = Down(t.clone());
+
+    let text = topo::up(&t, Path::new(env!("CARGO_BIN_EXE_dmscd")), Duration::from_secs(60)).expect("topo up");
+    assert!(text.contains("converged"), "{text}");
+    let (ok, table) = topo::converged(&t).unwrap();
+    assert!(ok, "{table}");
+
+    // SG1's FIB: its own service is static (to its pod); the others are learned,
+    // with ECMP where two SRs are equally close.
+    assert_eq!(
+        fib_dump(&t, "sg1"),
+        "/inventory routing to-sr1\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2"
+    );
+    // SR3 reaches /payments at SG1 (via SR1 or SR2) and SG4 (direct): the direct one wins.
+    assert_eq!(
+        fib_dump(&t, "sr3"),
+        "/inventory routing to-sg3\n/orders routing to-sr1,to-sr2\n/payments routing to-sg4\n/shipping routing to-sg4"
+    );
+
+    assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR1 -> SG3");
+
+    // Kill SR1: SG1 and SG3 see their memif links go down at once and
+    // route /inventory over SR2 and SR3.
+    let state: topo::State =
+        serde_json::from_str(&std::fs::read_to_string(t.run_dir().join("state.json")).unwrap()).unwrap();
+    let sr1 = state.pids["sr1"];
+    assert!(std::process::Command::new("kill").args(["-KILL", &sr1.to_string()]).status().unwrap().success());
+    let t0 = Instant::now();
+    loop {
+        let d = fib_dump(&t, "sg1");
+        if d.contains("/inventory routing to-sr2") {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(15), "no reroute after killing sr1:\n{d}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let rerouted = t0.elapsed();
+    assert_eq!(
+        fib_dump(&t, "sg1"),
+        "/inventory routing to-sr2\n/orders routing to-sr2\n/payments static pod\n/shipping routing to-sr2"
+    );
+    assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR2 -> SR3 -> SG3");
+    eprintln!("rerouted {rerouted:?} after SR1 was killed");
+
+    drop(guard);
+    assert!(!t.run_dir().exists(), "run directory left behind");
+    let ns = String::from_utf8(std::process::Command::new("ip").args(["netns", "list"]).output().unwrap().stdout).unwrap();
+    assert!(!ns.contains(&format!("dmsc-{}-", t.name)), "namespaces left behind: {ns}");
+}
