@@ -3,8 +3,9 @@
 //! so that inputs the fuzzer found interesting (and any crash reproducer added there) are
 //! regression tests on stable Rust.
 //!
-//! The hand-made seeds (`seed-<label>` files) are written by
-//! `cargo test -p dmsc-routing --test fuzz_corpus -- --ignored write_seeds`.
+//! The hand-made seeds (`seed-<label>` files) must equal what
+//! `fuzzing::seeds()` generates (checked below); after a format change,
+//! regenerate them with `DMSC_WRITE_SEEDS=1 cargo test -p dmsc-routing --test fuzz_corpus`.
 
 use std::path::{Path, PathBuf};
 
@@ -55,11 +56,15 @@ fn seeds_pass_the_check_and_cover_every_pdu_type() {
 }
 
 #[test]
-#[ignore = "writes the seed files into fuzz/corpus/routing_pdu"]
-fn write_seeds() {
+fn committed_seeds_match_the_generator() {
     let dir = corpus_dir();
-    std::fs::create_dir_all(&dir).unwrap();
+    let write = std::env::var_os("DMSC_WRITE_SEEDS").is_some();
     for (stem, data) in fuzzing::seeds() {
-        std::fs::write(dir.join(stem), data).unwrap();
+        let path = dir.join(&stem);
+        if write {
+            std::fs::write(&path, &data).unwrap();
+        }
+        let on_disk = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(on_disk, data, "{} is stale: regenerate the seeds (see the module docs)", path.display());
     }
 }
