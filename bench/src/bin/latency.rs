@@ -43,7 +43,7 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
 use dmsc_bench::latency::frame::{read_stamp, write_tx_tsc, Stamp, Template};
 use dmsc_bench::latency::pacing::Pacer;
-use dmsc_bench::latency::router::{self, Dmscd, DmscdSpec, RouterCounters};
+use dmsc_bench::latency::router::{self, cpu_ticks, Dmscd, DmscdSpec, RouterCounters};
 use dmsc_bench::latency::search::LossSearch;
 use dmsc_bench::latency::seq::{Receipt, SeqTracker};
 use dmsc_bench::latency::stats::{median, new_histogram, TrialResult};
@@ -268,14 +268,6 @@ impl CpuShare {
     fn clean(&self) -> bool {
         self.gen.is_some_and(|g| g >= 0.95) && self.router.is_some_and(|r| r >= 0.95)
     }
-}
-
-/// CPU time (user + system, all threads) of process `pid`, clock ticks (USER_HZ = 100).
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
 /// Per-phase receive state.

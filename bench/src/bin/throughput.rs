@@ -31,14 +31,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
-use dmsc_bench::fib::Workload;
 use dmsc_bench::testpmd::{port_stats, FwdStats, Testpmd};
 
 /// Generator ports, in `--vdev` order.
 const GEN_PCAP: u16 = 0;
 const GEN_TO_ROUTER: u16 = 1;
 const GEN_FROM_ROUTER: u16 = 2;
-use dmsc_bench::latency::router::NEIGHBOR_MAC;
+use dmsc_bench::latency::router::{self, cpu_ticks, tail, RouterCounters, NEIGHBOR_MAC};
 /// Packets that may sit in one memif ring (default `rsize=10`: 1024 slots) plus a burst.
 const RING_SLACK: u64 = 1024 + 64;
 
@@ -255,19 +254,14 @@ fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<usize> {
     let t = Instant::now();
     // The FIB benchmark's generator: routes `/svcNN/methodNN/tok/...` of depth
     // 2..components-1 (bench/src/fib.rs).
-    let w = Workload::new(args.fib, args.components, 0, 7);
-    let mut routes = String::with_capacity(args.fib * 48);
-    for (prefix, _) in &w.routes {
-        writeln!(routes, "{prefix} p1 nb").expect("string write");
-    }
-    std::fs::write(work.join("routes.txt"), routes)?;
+    let routes = router::write_routes(&work.join("routes.txt"), args.fib, args.components)?;
     // Destination prefixes of components-1 components (`dmsc pcap gen` appends one per
     // flow): a route extended with filler components, so every one is a hit.
-    let n_names = args.flows.clamp(1, w.routes.len());
-    let step = (w.routes.len() / n_names).max(1);
+    let n_names = args.flows.clamp(1, routes.len());
+    let step = (routes.len() / n_names).max(1);
     let mut names = String::new();
     for i in 0..n_names {
-        let mut name = w.routes[(i * step) % w.routes.len()].0.clone();
+        let mut name = routes[(i * step) % routes.len()].clone();
         let mut k = 0;
         while name.len() < args.components - 1 {
             name.push(format!("x{k}").as_bytes())?;
@@ -289,7 +283,7 @@ fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<usize> {
     ensure!(status.success(), "dmsc pcap gen failed");
     eprintln!(
         "prepared {} routes, {n_names} names, {count} frames of {} bytes in {:.1} s",
-        w.routes.len(),
+        routes.len(),
         args.frame,
         t.elapsed().as_secs_f64()
     );
@@ -408,23 +402,6 @@ fn start_router(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: us
     }
 }
 
-fn tail(s: &str, n: usize) -> &str {
-    let mut start = s.len().saturating_sub(n);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
-/// Router-side counters at the end of a run.
-#[derive(Debug, Default)]
-struct RouterCounters {
-    rx: u64,
-    forwarded: u64,
-    tx: u64,
-    drops: String,
-}
-
 fn stop_router(r: RouterProc, work: &Path, run: usize) -> Result<RouterCounters> {
     match r {
         RouterProc::Dmscd(mut proc) => {
@@ -444,20 +421,7 @@ fn stop_router(r: RouterProc, work: &Path, run: usize) -> Result<RouterCounters>
             ensure!(status.success(), "dmscd exited with {status}; see {}", work.join(format!("dmscd-{run}.log")).display());
             let path = work.join(format!("dmscd-{run}.json"));
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            let v: serde_json::Value = serde_json::from_str(&text)?;
-            let total = &v["total"];
-            let get = |k: &str| total[k].as_u64().with_context(|| format!("total.{k} missing in dmscd stats"));
-            let drops = total["drops"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
-                        .map(|(k, n)| format!("{k}={n}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
-            Ok(RouterCounters { rx: get("rx_packets")?, forwarded: get("forwarded")?, tx: get("tx_packets")?, drops })
+            router::parse_counters(&text)
         }
         RouterProc::Testpmd(mut t) => {
             let s = t.stop()?;
@@ -501,16 +465,6 @@ fn background_busy(cores: [u32; 2], window: Duration) -> [f64; 2] {
             _ => 0.0,
         }
     })
-}
-
-/// CPU time (user + system, all threads) process `pid` has used, in clock ticks
-/// (`/proc/PID/stat` fields 14 and 15; Linux's USER_HZ is 100).
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
 /// Waits (up to `--quiet-wait-s`) for both cores to be under 10 % busy; returns the last
@@ -646,9 +600,7 @@ fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, 
 /// Removes the EAL runtime directories of this harness's DPDK processes.
 fn cleanup_runtime_dirs() {
     for tag in ["gen", "fwd", "dmscd"] {
-        for base in ["/var/run/dpdk", "/run/dpdk"] {
-            let _ = std::fs::remove_dir_all(Path::new(base).join(file_prefix(tag)));
-        }
+        router::remove_runtime_dir(&file_prefix(tag));
     }
 }
 

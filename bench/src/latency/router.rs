@@ -312,3 +312,13 @@ mod tests {
         assert_eq!(tail("héllo", 4), "llo");
     }
 }
+
+/// CPU time (user + system, all threads) process `pid` has used, in clock
+/// ticks (`/proc/PID/stat` fields 14 and 15; Linux's USER_HZ is 100).
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
