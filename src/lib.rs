@@ -4,11 +4,13 @@
 //! * [`stats`]: counter tables and JSON reports.
 //! * [`traffic`]: DMSC traffic generation and decoding (pcap files).
 //! * [`link`]: sending and capturing frames on Linux interfaces.
+//! * [`netns`]: taps moved into network namespaces (pods).
 //! * [`show`]: the management API client (`dmsc show`, `dmsc route`).
 //! * [`topo`]: many routers on one machine (`dmsc topo up|down`).
 #![forbid(unsafe_code)]
 
 pub mod link;
+pub mod netns;
 pub mod router;
 pub mod show;
 pub mod topo;

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::netns::{ip, move_tap_into, tap_started};
 use crate::show;
 
 /// The topology file.
@@ -255,40 +256,6 @@ impl Topology {
     }
 }
 
-fn ip(args: &[&str]) -> Result<()> {
-    let st = Command::new("ip").args(args).stdout(Stdio::null()).status().context("running ip")?;
-    if !st.success() {
-        bail!("ip {} failed", args.join(" "));
-    }
-    Ok(())
-}
-
-fn tap_started(ifc: &str) -> bool {
-    Command::new("ip").args(["-o", "link", "show", "dev", ifc]).output().is_ok_and(|o| {
-        let line = String::from_utf8_lossy(&o.stdout);
-        let flags = line.split('<').nth(1).and_then(|r| r.split('>').next()).unwrap_or("");
-        flags.split(',').any(|f| f == "UP")
-    })
-}
-
-fn tap_ready(ns: &str, ifc: &str) -> bool {
-    Command::new("ip").args(["-n", ns, "-o", "link", "show", "dev", ifc]).output().is_ok_and(|o| {
-        let line = String::from_utf8_lossy(&o.stdout);
-        line.contains("LOWER_UP") && !line.contains("qdisc noop")
-    })
-}
-
-fn wait(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Result<()> {
-    let t0 = Instant::now();
-    while t0.elapsed() < limit {
-        if f() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("timed out after {limit:?} waiting for {what}")
-}
-
 /// Fails if a started router has exited, quoting the end of its log.
 fn exited(dir: &Path, children: &mut [(String, std::process::Child)]) -> Result<()> {
     for (name, child) in children.iter_mut() {
@@ -408,14 +375,7 @@ pub fn up(t: &Topology, dmscd: &Path, limit: Duration) -> Result<String> {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            ip(&["link", "set", &ifc, "netns", &ns])?;
-            ip(&["-n", &ns, "link", "set", &ifc, "address", &t.pod_mac(&r.name)])?;
-            let _ = Command::new("ip")
-                .args(["netns", "exec", &ns, "sysctl", "-qw", &format!("net.ipv6.conf.{ifc}.disable_ipv6=1")])
-                .stdout(Stdio::null())
-                .status();
-            ip(&["-n", &ns, "link", "set", &ifc, "up"])?;
-            wait(&format!("{ifc} in {ns}"), Duration::from_secs(10), || tap_ready(&ns, &ifc))?;
+            move_tap_into(&ifc, &ns, &t.pod_mac(&r.name))?;
         }
         let t0 = Instant::now();
         let mut last;

@@ -139,36 +139,16 @@ pub fn ip(args: &[&str]) {
 /// a new interface of the same name. The PMD sets the interface UP at port
 /// start, after the queues exist: that flag is the signal.
 pub fn wait_for_started_tap(name: &str, limit: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if let Ok(o) = Command::new("ip").args(["-o", "link", "show", "dev", name]).output() {
-            let line = String::from_utf8_lossy(&o.stdout);
-            let flags = line.split('<').nth(1).and_then(|r| r.split('>').next()).unwrap_or("");
-            if flags.split(',').any(|f| f == "UP") {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("tap {name} was not started within {limit:?}");
+    dmsc::netns::wait_for(&format!("tap {name} to start"), limit, || dmsc::netns::tap_started(name))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Waits until `ifc` in `ns` can transmit: Linux attaches the real qdisc in
 /// its deferred link-watch work (up to ~1 s after `ip link set up`); until
 /// then the interface has the `noop` qdisc, which drops every frame sent.
 pub fn wait_until_ready(ns: &str, ifc: &str, limit: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        let out = Command::new("ip").args(["-n", ns, "-o", "link", "show", "dev", ifc]).output();
-        if let Ok(o) = out {
-            let line = String::from_utf8_lossy(&o.stdout);
-            if line.contains("LOWER_UP") && !line.contains("qdisc noop") {
-                return;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{ifc} in {ns} not ready to transmit within {limit:?}");
+    dmsc::netns::wait_for(&format!("{ifc} in {ns} to transmit"), limit, || dmsc::netns::tap_ready(ns, ifc))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 
@@ -180,13 +160,7 @@ pub fn is_root() -> bool {
 /// Moves a started tap's kernel end into `ns`, gives it `mac`, brings it up
 /// without IPv6 chatter, and waits until it can transmit.
 pub fn move_tap_into(ifc: &str, ns: &str, mac: &str) {
-    ip(&["link", "set", ifc, "netns", ns]);
-    ip(&["-n", ns, "link", "set", ifc, "address", mac]);
-    let _ = Command::new("ip")
-        .args(["netns", "exec", ns, "sysctl", "-qw", &format!("net.ipv6.conf.{ifc}.disable_ipv6=1")])
-        .status();
-    ip(&["-n", ns, "link", "set", ifc, "up"]);
-    wait_until_ready(ns, ifc, Duration::from_secs(10));
+    dmsc::netns::move_tap_into(ifc, ns, mac).unwrap_or_else(|e| panic!("moving {ifc} into {ns}: {e}"));
 }
 
 /// Starts `dmsc capture` on `ifc` inside `ns` (`count` frames, 15 s at most,
