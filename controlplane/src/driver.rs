@@ -86,29 +86,8 @@ impl Shared {
         let mut m: HashMap<String, u64> =
             self.counters.snapshot().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         if let Some(r) = &self.router {
-            let c = r.counters();
-            let fields = [
-                ("rx_pdus", c.rx_pdus),
-                ("tx_pdus", c.tx_pdus),
-                ("tx_errors", c.tx_errors),
-                ("rx_replay", c.rx_replay),
-                ("lsa_installed", c.lsa_installed),
-                ("lsa_duplicate", c.lsa_duplicate),
-                ("lsa_older", c.lsa_older),
-                ("lsa_purged", c.lsa_purged),
-                ("lsa_expired", c.lsa_expired),
-                ("lsa_originated", c.lsa_originated),
-                ("retransmits", c.retransmits),
-                ("spf_runs", c.spf_runs),
-                ("fib_changes", c.fib_changes),
-                ("adjacency_up", c.adjacency_up),
-                ("adjacency_down", c.adjacency_down),
-            ];
-            for (k, v) in fields {
+            for (k, v) in r.counters().iter() {
                 m.insert(format!("routing_{k}"), v);
-            }
-            for (k, v) in &c.rx_errors {
-                m.insert(format!("routing_rx_error_{k}"), *v);
             }
             m.insert("routing_retransmit_pending".into(), r.retransmit_pending() as u64);
         }

@@ -199,6 +199,31 @@ pub struct RoutingCounters {
 }
 
 impl RoutingCounters {
+    /// Every counter by name (`rx_errors` as `rx_error_<reason>`), for displays.
+    pub fn iter(&self) -> impl Iterator<Item = (String, u64)> + '_ {
+        let fields = [
+            ("rx_pdus", self.rx_pdus),
+            ("tx_pdus", self.tx_pdus),
+            ("tx_errors", self.tx_errors),
+            ("rx_replay", self.rx_replay),
+            ("lsa_installed", self.lsa_installed),
+            ("lsa_duplicate", self.lsa_duplicate),
+            ("lsa_older", self.lsa_older),
+            ("lsa_purged", self.lsa_purged),
+            ("lsa_expired", self.lsa_expired),
+            ("lsa_originated", self.lsa_originated),
+            ("retransmits", self.retransmits),
+            ("spf_runs", self.spf_runs),
+            ("fib_changes", self.fib_changes),
+            ("adjacency_up", self.adjacency_up),
+            ("adjacency_down", self.adjacency_down),
+        ];
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .chain(self.rx_errors.iter().map(|(k, v)| (format!("rx_error_{k}"), *v)))
+    }
+
     /// Sum of `rx_errors`.
     pub fn rx_errors_total(&self) -> u64 {
         self.rx_errors.values().sum()
