@@ -11,53 +11,18 @@
 //! directory (memif sockets) and the EAL runtime directories it created must be gone
 //! afterwards.
 
-use std::os::unix::process::CommandExt;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_throughput");
-const LIMIT: Duration = Duration::from_secs(120);
 
 #[test]
 fn smoke_run_counters_add_up() {
-    let bin_dir = Path::new(HARNESS).parent().expect("harness directory").to_path_buf();
-    for bin in ["dmscd", "dmsc"] {
-        assert!(
-            bin_dir.join(bin).is_file(),
-            "{} missing: run `cargo test --workspace` (or `cargo build --bin dmscd --bin dmsc`) first",
-            bin_dir.join(bin).display()
-        );
-    }
+    let bin_dir = common::bin_dir(HARNESS, &["dmscd", "dmsc"]);
     let work = PathBuf::from(format!("/tmp/dmsc-throughput-smoke-{}", std::process::id()));
-    let mut child = Command::new(HARNESS)
-        .args(["--smoke", "--fib", "1000", "--flows", "16", "--bin-dir"])
-        .arg(&bin_dir)
-        .arg("--work-dir")
-        .arg(&work)
-        .process_group(0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting the harness");
-    let pid = child.id();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("waiting for the harness") {
-            break st;
-        }
-        if start.elapsed() > LIMIT {
-            // The harness, testpmd and dmscd share the process group `pid`.
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
-            let _ = child.wait();
-            let _ = std::fs::remove_dir_all(&work);
-            panic!("harness still running after {LIMIT:?}: killed its process group");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let out = child.wait_with_output().expect("harness output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let r = common::run(HARNESS, &["--smoke", "--fib", "1000", "--flows", "16"], &bin_dir, &work);
+    let (status, stdout, stderr, pid) = (r.status, r.stdout, r.stderr, r.pid);
     assert!(status.success(), "harness failed ({status}):\n{stderr}\n{stdout}");
     // The report names both routers and a ratio; the per-run line shows the counters.
     assert!(stdout.contains("dmscd ") && stdout.contains("testpmd mac fwd") && stdout.contains("ratio"), "{stdout}");
