@@ -30,6 +30,17 @@
 //!   the union over its fragments [ISO 10589 §7.3.4 "LSP number"].
 //! - **Parallel links** to the same neighbour keep the lowest metric;
 //!   self-links (A lists A) are dropped.
+//! - **Service Gateways are not transit.** An SG's node LSA (role
+//!   [`Role::Sg`]) makes the SG reachable, with its prefixes, but SPF never
+//!   extends a path *through* an SG other than the root: SGs are the Pods'
+//!   default gateways at the edge, and Service Routers carry traffic between
+//!   them [draft-li-dmsc-architecture §4, §6.1]. This is the effect of the
+//!   IS-IS overload bit [ISO 10589 §7.2.8.1; RFC 3787 §3] and of OSPF stub
+//!   router advertisement [RFC 6987], derived from the role every node LSA
+//!   already carries instead of a separate flag. Without it a dual-homed SG
+//!   would become an equal-cost (or, after an SR–SR link failure, the only)
+//!   path between two SRs, pulling transit traffic through a gateway sized
+//!   for its own Pods.
 //! - **Metric 0** is invalid (links carry 1..=2^24−1, see [`Link`]) but can
 //!   arrive from the network; it is treated as 1 so that Dijkstra's invariant
 //!   (a settled router's first-hop set is final) holds with strictly positive
@@ -60,6 +71,8 @@ use crate::types::{Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, NodeLsa, Role,
 /// (two-way check, [ISO 10589 §7.2.8.1] / [RFC 2328 §16.1 (b)]).
 /// Purged LSAs ([`LsaBody::Purged`], or remaining lifetime 0) and prefix LSAs
 /// are ignored. Multiple fragments of one origin's node LSA are merged.
+/// Routers whose node LSA says [`Role::Sg`] are leaves for every root but
+/// themselves (no transit, see the [module docs](self)).
 ///
 /// The routers are the origins of live node LSAs (a router only listed as a
 /// neighbour cannot pass the two-way check, so it is not a vertex).
@@ -74,6 +87,8 @@ pub struct Topology {
     targets: Vec<u32>,
     /// Metric of each usable link (≥ 1).
     metrics: Vec<u32>,
+    /// Per dense index: may paths continue through this router (false for SGs).
+    transit: Vec<bool>,
 }
 
 impl Topology {
@@ -84,6 +99,8 @@ impl Topology {
         // (origin, neighbour, metric) of every link of every live node LSA.
         let mut raw: Vec<(RouterId, RouterId, u32)> = Vec::new();
         let mut ids: Vec<RouterId> = Vec::new();
+        // Origins whose node LSA (any fragment) says SG: not transit.
+        let mut gateways: Vec<RouterId> = Vec::new();
         for lsa in lsas {
             if lsa.header.id.kind != LsaKind::Node || lsa.header.remaining_lifetime_s == 0 {
                 continue;
@@ -93,6 +110,9 @@ impl Topology {
             };
             let origin = lsa.header.id.origin;
             ids.push(origin);
+            if node.role == Role::Sg {
+                gateways.push(origin);
+            }
             raw.extend(
                 node.links
                     .iter()
@@ -126,11 +146,14 @@ impl Topology {
             .filter(|&(a, b, _)| listed.has_edge(b, a))
             .collect();
         let csr = Csr::build(n, &two_way);
+        gateways.sort_unstable();
+        let transit = ids.iter().map(|id| gateways.binary_search(id).is_err()).collect();
         Topology {
             ids,
             offsets: csr.offsets,
             targets: csr.targets,
             metrics: csr.metrics,
+            transit,
         }
     }
 
@@ -142,6 +165,12 @@ impl Topology {
     /// True when there is no router.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// Whether paths may continue through `id` (false for an SG, or when `id`
+    /// is not in the topology).
+    pub fn is_transit(&self, id: RouterId) -> bool {
+        self.index_of(id).is_some_and(|i| self.transit.get(i as usize).copied().unwrap_or(false))
     }
 
     /// Number of usable (two-way) directed links.
@@ -238,7 +267,8 @@ pub struct SpfResult {
 }
 
 /// Dijkstra with ECMP (all equal-cost first hops kept). Root absent from the
-/// topology → result with just the root (distance 0, no first hops).
+/// topology → result with just the root (distance 0, no first hops). Paths
+/// never continue through an SG other than the root ([`Topology`]).
 ///
 /// O((n + L) log n) time, n routers and L links; allocates
 /// n × ⌈k/64⌉ words for the first-hop bitsets (k = the root's neighbour count).
@@ -272,6 +302,9 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
         match done.get_mut(ui) {
             Some(seen) if !*seen => *seen = true,
             _ => continue, // stale heap entry (lazy deletion)
+        }
+        if u != r && !topo.transit.get(ui).copied().unwrap_or(true) {
+            continue; // an SG: reached, but no path continues through it
         }
         let (lo, hi) = topo.range(u);
         for e in lo..hi {

@@ -527,6 +527,46 @@ fn figure_2_link_failure_diff() {
 }
 
 #[test]
+fn service_gateways_are_not_transit() {
+    // SR1–SR2 fails. SG1 and SG2 are dual-homed to both, so SR1 → SG1 → SR2
+    // would tie with SR1 → SR3 → SR2; only the SR path may carry transit.
+    //
+    //        SG1   SG2
+    //        | \  / |
+    //        |  \/  |
+    //        |  /\  |
+    //        SR1 xx SR2      (SR1–SR2 cut)
+    //          \    /
+    //           SR3
+    let mut lsas = figure2();
+    for lsa in &mut lsas {
+        if let LsaBody::Node(n) = &mut lsa.body {
+            let o = lsa.header.id.origin;
+            n.links.retain(|l| {
+                !((o == id("SR1") && l.neighbor == id("SR2"))
+                    || (o == id("SR2") && l.neighbor == id("SR1")))
+            });
+        }
+    }
+    let topo = Topology::from_lsas(&lsas);
+    assert!(topo.is_transit(id("SR1")) && !topo.is_transit(id("SG1")));
+    assert_eq!(
+        spf_dump(&lsas, "SR1"),
+        "SR1 d=0 via \nSR2 d=2 via SR3\nSR3 d=1 via SR3\n\
+         SG1 d=1 via SG1\nSG2 d=1 via SG2\nSG3 d=1 via SG3\nSG4 d=2 via SR3\n"
+    );
+    // An SG is still a root like any other: SG1 reaches SR3 over either SR.
+    assert_eq!(
+        spf_dump(&lsas, "SG1"),
+        "SR1 d=1 via SR1\nSR2 d=1 via SR2\nSR3 d=2 via SR1,SR2\n\
+         SG1 d=0 via \nSG2 d=2 via SR1,SR2\nSG3 d=2 via SR1\nSG4 d=2 via SR2\n"
+    );
+    // A network of SGs alone has no transit: A–B–C as SGs, C is unreachable from A.
+    let chain = graph(&[("SG1", "SG2", 1), ("SG2", "SG3", 1)]);
+    assert_eq!(spf_dump(&chain, "SG1"), "SG1 d=0 via \nSG2 d=1 via SG2\n");
+}
+
+#[test]
 fn synthetic_10k_is_connected() {
     let lsas = synthetic_lsas(10_000, 4, 42);
     let topo = Topology::from_lsas(&lsas);
@@ -555,6 +595,8 @@ const INF: u64 = u64::MAX / 4;
 struct RandomNet {
     n: usize,
     has_lsa: Vec<bool>,
+    /// Service Gateways: reachable, never transit.
+    sg: Vec<bool>,
     /// (from, to, metric) listings, 0-based.
     listed: Vec<(usize, usize, u32)>,
     /// Fragment (0/1) of each listing.
@@ -568,6 +610,7 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
         (
             Just(n),
             prop::collection::vec(prop::bool::weighted(0.9), n),
+            prop::collection::vec(prop::bool::weighted(0.3), n),
             prop::collection::vec(
                 (
                     0..n,
@@ -580,7 +623,7 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
             ),
             prop::collection::vec((0..n, 0usize..6, 0u32..4), 0..12),
         )
-            .prop_map(|(n, has_lsa, links, prefixes)| {
+            .prop_map(|(n, has_lsa, sg, links, prefixes)| {
                 let mut listed = Vec::new();
                 let mut frag = Vec::new();
                 for (a, b, m, both, f) in links {
@@ -595,6 +638,7 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
                 RandomNet {
                     n,
                     has_lsa,
+                    sg,
                     listed,
                     frag,
                     prefixes,
@@ -640,7 +684,7 @@ impl RandomNet {
                     header: header(LsaKind::Node, rid(o), u16::from(f)),
                     body: LsaBody::Node(NodeLsa {
                         hostname: String::new(),
-                        role: Role::Sr,
+                        role: if self.sg[o] { Role::Sg } else { Role::Sr },
                         links,
                     }),
                 });
@@ -676,13 +720,15 @@ impl RandomNet {
     }
 }
 
-fn floyd(w: &[Vec<u64>]) -> Vec<Vec<u64>> {
+/// All-pairs shortest distances whose *intermediate* routers are never SGs
+/// (`sg[k]`): Floyd–Warshall with the SGs left out of the relaxation order.
+fn floyd(w: &[Vec<u64>], sg: &[bool]) -> Vec<Vec<u64>> {
     let n = w.len();
     let mut d = w.to_vec();
     for (i, row) in d.iter_mut().enumerate() {
         row[i] = 0;
     }
-    for k in 0..n {
+    for k in (0..n).filter(|&k| !sg[k]) {
         for i in 0..n {
             for j in 0..n {
                 let via = d[i][k].saturating_add(d[k][j]);
@@ -695,12 +741,14 @@ fn floyd(w: &[Vec<u64>]) -> Vec<Vec<u64>> {
     d
 }
 
-/// Oracle first hops from `root` to `x`.
-fn oracle_first_hops(w: &[Vec<u64>], d: &[Vec<u64>], root: usize, x: usize) -> Vec<RouterId> {
+/// Oracle first hops from `root` to `x` (a neighbour that is an SG is a first
+/// hop only towards itself).
+fn oracle_first_hops(w: &[Vec<u64>], d: &[Vec<u64>], sg: &[bool], root: usize, x: usize) -> Vec<RouterId> {
     if x == root || d[root][x] >= INF {
         return Vec::new();
     }
     (0..w.len())
+        .filter(|&nb| nb == x || !sg[nb])
         .filter(|&nb| w[root][nb] < INF && w[root][nb] + d[nb][x] == d[root][x])
         .map(rid)
         .collect()
@@ -714,14 +762,14 @@ proptest! {
         let root = root_pick % net.n;
         let lsas = net.lsas();
         let w = net.weights();
-        let d = floyd(&w);
+        let d = floyd(&w, &net.sg);
         let result = spf(&Topology::from_lsas(&lsas), rid(root));
 
         let mut expect = BTreeMap::new();
         if net.has_lsa[root] {
             for x in 0..net.n {
                 if d[root][x] < INF && net.has_lsa[x] {
-                    expect.insert(rid(x), (d[root][x], oracle_first_hops(&w, &d, root, x)));
+                    expect.insert(rid(x), (d[root][x], oracle_first_hops(&w, &d, &net.sg, root, x)));
                 }
             }
         } else {
