@@ -84,7 +84,13 @@ pub fn routing_instance(cfg: &Config, now: Instant) -> Result<Option<dmsc_routin
         lsa_refresh: r.lsa_refresh,
         retransmit_interval: r.retransmit_interval,
         csnp_interval: r.csnp_interval,
-        spf: dmsc_routing::backoff::SpfBackoffConfig { initial_delay: r.spf_initial_delay, ..Default::default() },
+        spf: dmsc_routing::backoff::SpfBackoffConfig {
+            initial_delay: r.spf_initial_delay,
+            short_delay: r.spf_short_delay,
+            long_delay: r.spf_long_delay,
+            time_to_learn: r.spf_time_to_learn,
+            holddown: r.spf_holddown,
+        },
     };
     // Cryptographic sequence numbers must keep increasing across restarts
     // [RFC 7474 §4]: start from the wall clock in nanoseconds.

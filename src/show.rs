@@ -73,10 +73,11 @@ pub fn show(socket: PathBuf, what: What, as_json: bool, under: Option<String>, l
                 if as_json {
                     let ls: Vec<_> = r.lsas.iter().map(|l| json!({"kind": l.kind, "origin": l.origin, "fragment": l.fragment,
                         "seq": l.seq, "remaining_lifetime_s": l.remaining_lifetime_s, "checksum": l.checksum, "summary": l.summary})).collect();
-                    return Ok(json!({"node": node_json(&r.node), "digest": r.digest, "spf_pending": r.spf_pending, "lsas": ls}).to_string());
+                    return Ok(json!({"node": node_json(&r.node), "digest": r.digest, "spf_pending": r.spf_pending,
+                        "spf_state": r.spf_state, "lsas": ls}).to_string());
                 }
-                let _ = writeln!(o, "LSDB of {}: {} LSAs, digest {}{}", node_line(&r.node), r.lsas.len(), r.digest,
-                    if r.spf_pending { " (SPF pending)" } else { "" });
+                let _ = writeln!(o, "LSDB of {}: {} LSAs, digest {}, SPF back-off {}{}", node_line(&r.node), r.lsas.len(), r.digest,
+                    if r.spf_state.is_empty() { "-" } else { &r.spf_state }, if r.spf_pending { " (SPF pending)" } else { "" });
                 let _ = writeln!(o, "{:<7} {:>20} {:>4} {:>8} {:>6} {:>6}  content", "kind", "origin", "frag", "seq", "life", "cksum");
                 for l in &r.lsas {
                     let _ = writeln!(o, "{:<7} {:>20} {:>4} {:>8} {:>6} {:>#6x}  {}", l.kind, l.origin, l.fragment, l.seq,

@@ -1,4 +1,4 @@
-//! Many routers on one machine: `dmsc topo up|down|status FILE`.
+//! Many routers on one machine: `dmsc topo up|down|status|restart FILE`.
 //!
 //! A topology file (TOML) names the routers (role, router id, the service
 //! prefixes an SG serves) and the links between them. `up` writes one dmscd
@@ -11,7 +11,9 @@
 //! the network has converged: every adjacency Up and every router holding the
 //! same LSDB digest. `down` stops exactly the processes (by pid, checked
 //! against their command line) and namespaces recorded in the run directory's
-//! state file, and removes the directory.
+//! state file, and removes the directory. `restart` stops one router and
+//! starts it again with the configuration `up` wrote (see [`restart`] for what
+//! DPDK's memif driver allows).
 //!
 //! Alternative rejected: one process with many routers (threads): it would not
 //! exercise the real multi-process data path (memif between EAL instances),
@@ -43,6 +45,23 @@ pub struct Topology {
     /// HMAC-SHA256 secret (hex) shared by every router; none = no authentication.
     #[serde(default)]
     pub secret: Option<String>,
+    /// SPF back-off of every router [RFC 8405 §6], milliseconds: INITIAL_SPF_DELAY
+    /// (`[routing] spf_initial_delay_ms`); unset = the dmscd default (50).
+    #[serde(default)]
+    pub spf_initial_delay_ms: Option<u64>,
+    /// SHORT_SPF_DELAY, milliseconds [RFC 8405 §6]; unset = dmscd default (200).
+    #[serde(default)]
+    pub spf_short_delay_ms: Option<u64>,
+    /// LONG_SPF_DELAY, milliseconds [RFC 8405 §6]; unset = dmscd default (5000).
+    #[serde(default)]
+    pub spf_long_delay_ms: Option<u64>,
+    /// TIME_TO_LEARN_INTERVAL, milliseconds [RFC 8405 §6]; unset = dmscd default (500).
+    #[serde(default)]
+    pub spf_time_to_learn_ms: Option<u64>,
+    /// HOLDDOWN_INTERVAL, milliseconds [RFC 8405 §6]: a router reports `quiet`
+    /// this long after its last LSDB change; unset = dmscd default (10000).
+    #[serde(default)]
+    pub spf_holddown_ms: Option<u64>,
     /// The routers.
     pub routers: Vec<TopoRouter>,
     /// The links.
@@ -146,6 +165,12 @@ impl Topology {
                 bail!("link {}-{}: a router cannot be linked to itself", l.a, l.b);
             }
         }
+        // What dmscd would reject at start (e.g. SPF back-off values out of
+        // order), reported before anything is started.
+        for (name, text) in self.render() {
+            dmsc_config::parse(&text, &format!("{name}.toml"))
+                .map_err(|e| anyhow::anyhow!("router {name}: the generated configuration is invalid:\n{e}"))?;
+        }
         Ok(())
     }
 
@@ -233,6 +258,16 @@ impl Topology {
                 .as_ref()
                 .map(|s| format!("  [[routing.keys]]\n  id = 1\n  secret = \"{s}\"\n"))
                 .unwrap_or_default();
+            let spf: String = [
+                ("spf_initial_delay_ms", self.spf_initial_delay_ms),
+                ("spf_short_delay_ms", self.spf_short_delay_ms),
+                ("spf_long_delay_ms", self.spf_long_delay_ms),
+                ("spf_time_to_learn_ms", self.spf_time_to_learn_ms),
+                ("spf_holddown_ms", self.spf_holddown_ms),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k} = {v}\n")))
+            .collect();
             let lcore = r.lcore.unwrap_or((ri % 2) as u32);
             let text = format!(
                 "# Written by `dmsc topo up` for topology {topo}, router {name}.\n\
@@ -242,7 +277,7 @@ impl Topology {
                  [dataplane]\nlcores = [{lcore}]\nmbufs = 8191\nrx_descriptors = 256\ntx_descriptors = 256\n\
                  idle_polls_before_sleep = 50\nidle_sleep_us = 200\nstats_interval_s = 0\n\n\
                  [routing]\nrouter_id = {id}\nhello_interval_ms = {hello}\nhold_multiplier = 4\nretransmit_interval_ms = 200\n\
-                 {prefixes}{keys}{ports}{routes}",
+                 {spf}{prefixes}{keys}{ports}{routes}",
                 topo = self.name,
                 name = r.name,
                 role = r.role,
@@ -277,34 +312,169 @@ fn save(t: &Topology, s: &State) -> Result<()> {
     std::fs::write(state_path(t), serde_json::to_string_pretty(s)?).context("writing the state file")
 }
 
+/// One router's view, as `status` reports it.
+struct RouterStatus {
+    up: usize,
+    links: usize,
+    lsas: usize,
+    digest: String,
+    spf_pending: bool,
+    spf_state: String,
+}
+
+fn router_status(t: &Topology, r: &TopoRouter) -> Result<RouterStatus> {
+    let links = t.links.iter().filter(|l| l.a == r.name || l.b == r.name).count();
+    let n = show::show(t.socket(&r.name), show::What::Neighbors, true, None, 0)?;
+    let n: serde_json::Value = serde_json::from_str(&n)?;
+    let up = n["neighbors"].as_array().map_or(0, |a| a.iter().filter(|x| x["state"] == "up").count());
+    let l = show::show(t.socket(&r.name), show::What::Lsdb, true, None, 0)?;
+    let l: serde_json::Value = serde_json::from_str(&l)?;
+    Ok(RouterStatus {
+        up,
+        links,
+        lsas: l["lsas"].as_array().map_or(0, Vec::len),
+        digest: l["digest"].as_str().unwrap_or("").to_owned(),
+        spf_pending: l["spf_pending"].as_bool() == Some(true),
+        spf_state: l["spf_state"].as_str().unwrap_or("").to_owned(),
+    })
+}
+
 /// Convergence as `status` reports it: per router (neighbours Up / links,
-/// LSDB digest, SPF pending); `Ok(true)` when all adjacencies are Up, digests
-/// agree and no router has an SPF run pending (so every FIB is up to date).
+/// LSDB digest, SPF back-off state [RFC 8405 §5], SPF pending); `Ok(true)`
+/// when all adjacencies are Up, digests agree and no router has an SPF run
+/// pending (so every FIB is up to date). The back-off need not be `quiet`
+/// (that takes HOLDDOWN_INTERVAL after the last change; see [`spf_states`]).
 pub fn converged(t: &Topology) -> Result<(bool, String)> {
     let mut text = String::new();
     let mut digests = Vec::new();
     let mut all_up = true;
     for r in &t.routers {
-        let links = t.links.iter().filter(|l| l.a == r.name || l.b == r.name).count();
-        let n = show::show(t.socket(&r.name), show::What::Neighbors, true, None, 0)?;
-        let n: serde_json::Value = serde_json::from_str(&n)?;
-        let up = n["neighbors"].as_array().map_or(0, |a| a.iter().filter(|x| x["state"] == "up").count());
-        let l = show::show(t.socket(&r.name), show::What::Lsdb, true, None, 0)?;
-        let l: serde_json::Value = serde_json::from_str(&l)?;
-        let digest = l["digest"].as_str().unwrap_or("").to_owned();
-        let lsas = l["lsas"].as_array().map_or(0, Vec::len);
-        let spf = l["spf_pending"].as_bool() == Some(true);
-        all_up &= up == links && !spf;
+        let s = router_status(t, r)?;
+        all_up &= s.up == s.links && !s.spf_pending;
         text.push_str(&format!(
-            "{:<8} {:<3} neighbors up {up}/{links}  LSAs {lsas:>3}  digest {digest}{}\n",
+            "{:<8} {:<3} neighbors up {}/{}  LSAs {:>3}  digest {}  SPF {}{}\n",
             r.name,
             r.role,
-            if spf { "  SPF pending" } else { "" }
+            s.up,
+            s.links,
+            s.lsas,
+            s.digest,
+            if s.spf_state.is_empty() { "-" } else { &s.spf_state },
+            if s.spf_pending { "  SPF pending" } else { "" }
         ));
-        digests.push(digest);
+        digests.push(s.digest);
     }
     let same = digests.windows(2).all(|w| w[0] == w[1]) && !digests.is_empty();
     Ok((all_up && same, text))
+}
+
+/// Router name → its SPF back-off state [RFC 8405 §5]: `"quiet"`, `"short_wait"`
+/// or `"long_wait"`. A router is `quiet` once HOLDDOWN_INTERVAL (`spf_holddown_ms`)
+/// has passed without an LSDB change; wait for all `quiet` before injecting a
+/// failure so that every router handles it with INITIAL_SPF_DELAY.
+///
+/// # Errors
+/// A router's management API cannot be reached.
+pub fn spf_states(t: &Topology) -> Result<BTreeMap<String, String>> {
+    t.routers
+        .iter()
+        .map(|r| {
+            let s = router_status(t, r).with_context(|| format!("router {}", r.name))?;
+            Ok((r.name.clone(), s.spf_state))
+        })
+        .collect()
+}
+
+/// The memif server sockets of `router`'s links: those whose other end is
+/// later in the file (see [`Topology::render`]).
+fn server_sockets(t: &Topology, router: &str) -> Vec<PathBuf> {
+    t.links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            let (a, b) = (t.index(&l.a), t.index(&l.b));
+            (l.a == router && a < b) || (l.b == router && b < a)
+        })
+        .map(|(li, l)| t.run_dir().join(format!("link{li}-{}-{}.sock", l.a, l.b)))
+        .collect()
+}
+
+/// Starts one dmscd on `cfg`, its output in `<router>.log` (appended to when
+/// `append`, e.g. on a restart, so the previous run's log stays).
+fn spawn(t: &Topology, dmscd: &Path, router: &str, cfg: &Path, append: bool) -> Result<std::process::Child> {
+    let path = t.run_dir().join(format!("{router}.log"));
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    if append {
+        use std::io::Write as _;
+        writeln!(log, "--- dmsc topo restart ---")?;
+    }
+    Command::new(dmscd)
+        .args(["run", "--config"])
+        .arg(cfg)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .spawn()
+        .with_context(|| format!("starting {}", dmscd.display()))
+}
+
+/// Waits (up to `limit`) until the listed memif server sockets exist.
+fn wait_sockets(
+    dir: &Path,
+    router: &str,
+    servers: &[PathBuf],
+    children: &mut [(String, std::process::Child)],
+    limit: Duration,
+) -> Result<()> {
+    let t0 = Instant::now();
+    while !servers.iter().all(|p| p.exists()) {
+        exited(dir, children)?;
+        if t0.elapsed() > limit {
+            bail!("router {router} did not open its memif sockets within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// Waits (up to `limit`) until the pod tap of `router` is started, then moves
+/// it into the router's namespace (which must exist).
+fn move_pod(t: &Topology, router: &str, children: &mut [(String, std::process::Child)], limit: Duration) -> Result<()> {
+    let (ifc, ns) = (t.pod_iface(router), t.netns(router));
+    let t0 = Instant::now();
+    while !tap_started(&ifc) {
+        exited(&t.run_dir(), children)?;
+        if t0.elapsed() > limit {
+            bail!("the pod port of {router} did not start within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    move_tap_into(&ifc, &ns, &t.pod_mac(router))
+}
+
+/// Waits (up to `limit`) until [`converged`]; returns the table and the time taken.
+fn wait_converged(t: &Topology, children: &mut [(String, std::process::Child)], limit: Duration) -> Result<String> {
+    let t0 = Instant::now();
+    let mut last;
+    loop {
+        exited(&t.run_dir(), children)?;
+        match converged(t) {
+            Ok((true, text)) => return Ok(format!("{text}converged in {:.2} s", t0.elapsed().as_secs_f64())),
+            Ok((false, text)) => last = text,
+            Err(e) => last = format!("{e:#}"),
+        }
+        if t0.elapsed() > limit {
+            bail!("not converged after {limit:?}:\n{last}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// `dmsc topo up`: starts everything and waits for convergence (up to `limit`).
@@ -332,67 +502,17 @@ pub fn up(t: &Topology, dmscd: &Path, limit: Duration) -> Result<String> {
         for (name, text) in t.render() {
             let cfg = dir.join(format!("{name}.toml"));
             std::fs::write(&cfg, text)?;
-            let log = std::fs::File::create(dir.join(format!("{name}.log")))?;
-            let child = Command::new(dmscd)
-                .args(["run", "--config"])
-                .arg(&cfg)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone()?)
-                .stderr(log)
-                .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
-                .spawn()
-                .with_context(|| format!("starting {}", dmscd.display()))?;
+            let child = spawn(t, dmscd, &name, &cfg, false)?;
             state.pids.insert(name.clone(), child.id());
             save(t, &state)?;
             children.push((name.clone(), child));
             // Wait for this router's memif server sockets before starting its clients.
-            let servers: Vec<PathBuf> = t
-                .links
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| {
-                    let (a, b) = (t.index(&l.a), t.index(&l.b));
-                    (l.a == name && a < b) || (l.b == name && b < a)
-                })
-                .map(|(li, l)| dir.join(format!("link{li}-{}-{}.sock", l.a, l.b)))
-                .collect();
-            let t0 = Instant::now();
-            while !servers.iter().all(|p| p.exists()) {
-                exited(&dir, &mut children)?;
-                if t0.elapsed() > limit {
-                    bail!("router {name} did not open its memif sockets within {limit:?}");
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            wait_sockets(&dir, &name, &server_sockets(t, &name), &mut children, limit)?;
         }
         for r in t.routers.iter().filter(|r| r.pod) {
-            let (ifc, ns) = (t.pod_iface(&r.name), t.netns(&r.name));
-            let t0 = Instant::now();
-            while !tap_started(&ifc) {
-                exited(&dir, &mut children)?;
-                if t0.elapsed() > limit {
-                    bail!("the pod port of {} did not start within {limit:?}", r.name);
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            move_tap_into(&ifc, &ns, &t.pod_mac(&r.name))?;
+            move_pod(t, &r.name, &mut children, limit)?;
         }
-        let t0 = Instant::now();
-        let mut last;
-        loop {
-            exited(&dir, &mut children)?;
-            match converged(t) {
-                Ok((true, text)) => {
-                    return Ok(format!("{text}converged in {:.2} s", t0.elapsed().as_secs_f64()));
-                }
-                Ok((false, text)) => last = text,
-                Err(e) => last = format!("{e:#}"),
-            }
-            if t0.elapsed() > limit {
-                bail!("not converged after {limit:?}:\n{last}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_converged(t, &mut children, limit)
     })();
     match result {
         Ok(text) => Ok(text),
@@ -410,6 +530,137 @@ pub fn up(t: &Topology, dmscd: &Path, limit: Duration) -> Result<String> {
     }
 }
 
+/// True while `pid` is a live dmscd of this topology: its command line names
+/// the run directory (a pid reused by another process, or an exited one whose
+/// command line is empty, is not ours).
+fn ours(t: &Topology, pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&*t.run_dir().to_string_lossy()))
+}
+
+/// True until every thread of `pid` has exited (the process is gone or a
+/// zombie): only then are its files closed, so its memif sockets, tap and EAL
+/// locks released. The main thread alone can be a zombie while other threads
+/// still exit, so each thread is checked.
+fn alive(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("stat")).is_ok_and(|s| {
+            // The state follows the parenthesised command name.
+            let state = s.rsplit_once(')').and_then(|(_, r)| r.trim_start().chars().next());
+            !matches!(state, Some('Z' | 'X') | None)
+        })
+    })
+}
+
+fn read_state(t: &Topology) -> Result<State> {
+    let path = state_path(t);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("topology {} is not up ({} does not exist)", t.name, path.display())
+        }
+        Err(e) => return Err(e).context(format!("reading {}", path.display())),
+    };
+    serde_json::from_str(&text).with_context(|| format!("{}: invalid state file", path.display()))
+}
+
+/// `dmsc topo restart`: stops one router of an up topology (SIGTERM, or
+/// SIGKILL with `kill`; nothing to stop if it has already exited), starts it
+/// again with the configuration `up` wrote (its log is appended to, its pid
+/// saved in the state file), moves its pod tap into its namespace again, and
+/// waits (up to `limit`) until the topology has converged as for `up`.
+///
+/// The restarted router's memif *client* ports connect to their servers again
+/// when it starts. Its memif *server* ports cannot be used again while their
+/// client is running: DPDK's memif driver (22.11) connects a client port only
+/// when the port starts and never reconnects it. So only a router that is the
+/// client of every link to a running router (listed in the file after those
+/// neighbours) can be restarted; otherwise this fails before stopping anything.
+///
+/// # Errors
+/// Unknown router, topology not up, the router is the memif server of a link
+/// to a running router, it did not stop within 10 s of SIGKILL, it failed to
+/// start (its log is quoted), or no convergence within `limit` (the router is
+/// left running for inspection).
+pub fn restart(t: &Topology, router: &str, dmscd: &Path, kill: bool, limit: Duration) -> Result<String> {
+    let Some(r) = t.routers.iter().find(|r| r.name == router) else {
+        bail!("topology {} has no router {router}", t.name);
+    };
+    let mut state = read_state(t)?;
+    let dir = t.run_dir();
+    let cfg = dir.join(format!("{router}.toml"));
+    if !cfg.exists() {
+        bail!("{} does not exist: was topology {} started by `dmsc topo up`?", cfg.display(), t.name);
+    }
+    let stuck: Vec<String> = t
+        .links
+        .iter()
+        .filter_map(|l| {
+            let peer = if l.a == router { &l.b } else if l.b == router { &l.a } else { return None };
+            let running = state.pids.get(peer).is_some_and(|p| ours(t, *p));
+            (t.index(router) < t.index(peer) && running).then(|| peer.clone())
+        })
+        .collect();
+    if !stuck.is_empty() {
+        bail!(
+            "cannot restart {router}: it is the memif server of its links to running routers ({}), whose memif \
+             client ports would not reconnect (DPDK's memif driver connects a client port only when the port \
+             starts), so those links would stay down. Only a router listed after all its running neighbours in \
+             the topology file can be restarted.",
+            stuck.join(", ")
+        );
+    }
+    // Stop it (if it still runs) and wait until it has released everything.
+    let old = state.pids.get(router).copied();
+    let mut how = format!("{router} was not running");
+    if let Some(pid) = old.filter(|p| ours(t, *p)) {
+        let sig = if kill { "-KILL" } else { "-TERM" };
+        let _ = Command::new("kill").args([sig, &pid.to_string()]).status();
+        let t0 = Instant::now();
+        while alive(pid) && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if alive(pid) {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let t1 = Instant::now();
+            while alive(pid) && t1.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if alive(pid) {
+                bail!("router {router} (pid {pid}) did not exit after SIGKILL");
+            }
+        }
+        how = format!("stopped {router} (pid {pid}, SIG{})", &sig[1..]);
+    }
+    // A router that did not exit cleanly leaves its memif listener sockets
+    // behind, and DPDK does not bind over them.
+    let servers = server_sockets(t, router);
+    for p in &servers {
+        match std::fs::remove_file(p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).context(format!("removing the stale memif socket {}", p.display())),
+        }
+    }
+    let t0 = Instant::now();
+    let child = spawn(t, dmscd, router, &cfg, true)?;
+    let pid = child.id();
+    state.pids.insert(router.to_owned(), pid);
+    save(t, &state)?;
+    let mut children = vec![(router.to_owned(), child)];
+    let result = (|| -> Result<String> {
+        wait_sockets(&dir, router, &servers, &mut children, limit)?;
+        if r.pod {
+            move_pod(t, router, &mut children, limit)?;
+        }
+        wait_converged(t, &mut children, limit)
+    })();
+    let log = dir.join(format!("{router}.log"));
+    let text = result.with_context(|| format!("restarting {router} (pid {pid}; log {})", log.display()))?;
+    Ok(format!("{how}; started it again (pid {pid})\n{text} ({:.2} s after the start)", t0.elapsed().as_secs_f64()))
+}
+
 /// `dmsc topo down`: stops what `up` recorded and removes the run directory.
 ///
 /// # Errors
@@ -423,20 +674,16 @@ pub fn down(t: &Topology) -> Result<String> {
     };
     let state: State = serde_json::from_str(&text).context("state file")?;
     let dir = t.run_dir();
-    let ours = |pid: u32| {
-        std::fs::read(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&*dir.to_string_lossy()))
-    };
     let mut stopped = 0;
-    for pid in state.pids.values().copied().filter(|p| ours(*p)) {
+    for pid in state.pids.values().copied().filter(|p| ours(t, *p)) {
         let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
         stopped += 1;
     }
     let t0 = Instant::now();
-    while state.pids.values().any(|p| ours(*p)) && t0.elapsed() < Duration::from_secs(10) {
+    while state.pids.values().any(|p| ours(t, *p)) && t0.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
     }
-    for pid in state.pids.values().copied().filter(|p| ours(*p)) {
+    for pid in state.pids.values().copied().filter(|p| ours(t, *p)) {
         let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
     }
     for ns in &state.namespaces {

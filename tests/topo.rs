@@ -1,6 +1,7 @@
 //! The draft's Figure 2 as seven dmscd processes linked by net_memif pairs
 //! (config/examples/figure2/topology.toml): convergence, traffic along the
-//! computed FIB, and rerouting after a router is killed.
+//! computed FIB, rerouting after a router is killed, and the network after
+//! that router is restarted (`topo::restart`).
 //!
 //! ```text
 //!        /payments        /orders
@@ -17,7 +18,9 @@
 //! ```
 //! Pods are taps in namespaces dmsc-<topology>-sgN; the test's topology name
 //! is unique per process, and everything is stopped by `topo::down` (also on
-//! failure, by a guard).
+//! failure, by a guard). SR1 is moved to the end of the router list so that it
+//! is the memif client of all its links and can be restarted (a restarted
+//! memif server's clients would not reconnect; see `topo::restart`).
 
 mod common;
 
@@ -93,6 +96,45 @@ fn send_to_sg3(t: &Topology, dir: &Path, name: &str, count: usize) -> usize {
     captured(cap)
 }
 
+/// (sequence number, checksum) of `origin`'s node LSA in `router`'s LSDB
+/// (the highest-numbered fragment's).
+fn node_lsa(t: &Topology, router: &str, origin: u64) -> (u64, u64) {
+    let text = show::show(t.socket(router), What::Lsdb, true, None, 0).expect("show lsdb");
+    let l: serde_json::Value = serde_json::from_str(&text).expect("lsdb json");
+    l["lsas"]
+        .as_array()
+        .expect("lsas")
+        .iter()
+        .filter(|x| x["kind"] == "node" && x["origin"] == origin)
+        .filter_map(|x| Some((x["seq"].as_u64()?, x["checksum"].as_u64()?)))
+        .max()
+        .unwrap_or_else(|| panic!("no node LSA of {origin} at {router}: {text}"))
+}
+
+/// Waits (30 s at most) until the SPF back-off of every router but `except`
+/// is QUIET [RFC 8405 §5]: HOLDDOWN_INTERVAL without an LSDB change, so that
+/// the next change is handled with INITIAL_SPF_DELAY everywhere.
+fn wait_quiet(t: &Topology, except: Option<&str>) {
+    let t0 = Instant::now();
+    loop {
+        let states: Vec<(String, String)> = t
+            .routers
+            .iter()
+            .filter(|r| Some(r.name.as_str()) != except)
+            .map(|r| {
+                let text = show::show(t.socket(&r.name), What::Lsdb, true, None, 0).expect("show lsdb");
+                let l: serde_json::Value = serde_json::from_str(&text).expect("lsdb json");
+                (r.name.clone(), l["spf_state"].as_str().unwrap_or("?").to_owned())
+            })
+            .collect();
+        if states.iter().all(|(_, s)| s == "quiet") {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "not all quiet: {states:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn figure2_converges_forwards_and_reroutes() {
     if !is_root() {
@@ -103,10 +145,18 @@ fn figure2_converges_forwards_and_reroutes() {
         .expect("figure2 topology");
     t.name = format!("t{}", std::process::id() % 10_000_000);
     t.run_dir = Some(dir.join("run"));
+    let sr1_at = t.routers.iter().position(|r| r.name == "sr1").expect("sr1");
+    let sr1_router = t.routers.remove(sr1_at);
+    t.routers.push(sr1_router);
+    // A short RFC 8405 HOLDDOWN_INTERVAL, so that the routers are soon QUIET
+    // again and handle the kill below with INITIAL_SPF_DELAY.
+    t.spf_holddown_ms = Some(1000);
     let guard = Down(t.clone());
 
     let text = topo::up(&t, Path::new(env!("CARGO_BIN_EXE_dmscd")), Duration::from_secs(60)).expect("topo up");
     assert!(text.contains("converged"), "{text}");
+    let sr1_cfg = std::fs::read_to_string(t.run_dir().join("sr1.toml")).unwrap();
+    assert!(sr1_cfg.contains("\nspf_holddown_ms = 1000\n") && !sr1_cfg.contains("spf_long"), "{sr1_cfg}");
     let (ok, table) = topo::converged(&t).unwrap();
     assert!(ok, "{table}");
 
@@ -123,6 +173,11 @@ fn figure2_converges_forwards_and_reroutes() {
     );
 
     assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR1 -> SG3");
+    let states = topo::spf_states(&t).unwrap();
+    assert_eq!(states.len(), 7, "{states:?}");
+    assert!(states.values().all(|s| ["quiet", "short_wait", "long_wait"].contains(&s.as_str())), "{states:?}");
+    wait_quiet(&t, None);
+    let sr1_lsa_before = node_lsa(&t, "sr2", 1);
 
     // Kill SR1: SG1 and SG3 see their memif links go down at once and
     // route /inventory over SR2 and SR3.
@@ -146,6 +201,41 @@ fn figure2_converges_forwards_and_reroutes() {
     );
     assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR2 -> SR3 -> SG3");
     eprintln!("rerouted {rerouted:?} after SR1 was killed");
+
+    // Restart SR1. It comes back with no LSDB and originates its node LSA
+    // from sequence 1 again, while its neighbours still hold the one it had
+    // before the kill: it must end above that [RFC 2328 §13.4] or, if its own
+    // link changes brought it to the same number first, with the identical
+    // LSA (same sequence number and checksum: the same instance, nothing to
+    // supersede [RFC 2328 §13.1]). Never a different LSA under an old number.
+    let sr1_lsa_before = sr1_lsa_before.max(node_lsa(&t, "sr2", 1)).max(node_lsa(&t, "sg3", 1));
+    wait_quiet(&t, Some("sr1"));
+    let t1 = Instant::now();
+    let text = topo::restart(&t, "sr1", Path::new(env!("CARGO_BIN_EXE_dmscd")), false, Duration::from_secs(60))
+        .expect("topo restart sr1");
+    let restarted = t1.elapsed();
+    assert!(text.contains("sr1 was not running"), "{text}");
+    let (ok, table) = topo::converged(&t).unwrap();
+    assert!(ok, "{table}");
+    let state: topo::State =
+        serde_json::from_str(&std::fs::read_to_string(t.run_dir().join("state.json")).unwrap()).unwrap();
+    assert_ne!(state.pids["sr1"], sr1, "the new pid is recorded for `down`");
+    let sr1_lsa_after = node_lsa(&t, "sr1", 1);
+    assert!(
+        sr1_lsa_after.0 > sr1_lsa_before.0 || sr1_lsa_after == sr1_lsa_before,
+        "sr1 node LSA (seq, checksum) {sr1_lsa_after:?} after the restart, {sr1_lsa_before:?} before"
+    );
+    for r in ["sr2", "sr3", "sg1", "sg2", "sg3", "sg4"] {
+        assert_eq!(node_lsa(&t, r, 1), sr1_lsa_after, "{r} holds sr1's current node LSA");
+    }
+    assert_eq!(
+        fib_dump(&t, "sg1"),
+        "/inventory routing to-sr1\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2"
+    );
+    assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR1 -> SG3 after the restart");
+    eprintln!(
+        "restart of SR1 converged after {restarted:?}; its node LSA (seq, checksum) {sr1_lsa_before:?} -> {sr1_lsa_after:?}\n{text}"
+    );
 
     drop(guard);
     assert!(!t.run_dir().exists(), "run directory left behind");

@@ -89,6 +89,10 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
         let _ = writeln!(o, "lsa_lifetime_s = {}", r.lsa_lifetime.as_secs());
         let _ = writeln!(o, "lsa_refresh_s = {}", r.lsa_refresh.as_secs());
         let _ = writeln!(o, "spf_initial_delay_ms = {}", r.spf_initial_delay.as_millis());
+        let _ = writeln!(o, "spf_short_delay_ms = {}", r.spf_short_delay.as_millis());
+        let _ = writeln!(o, "spf_long_delay_ms = {}", r.spf_long_delay.as_millis());
+        let _ = writeln!(o, "spf_time_to_learn_ms = {}", r.spf_time_to_learn.as_millis());
+        let _ = writeln!(o, "spf_holddown_ms = {}", r.spf_holddown.as_millis());
         for p in &r.prefixes {
             let _ = writeln!(o, "  [[routing.prefixes]]");
             let _ = writeln!(o, "  prefix = {}", quote(&p.prefix.to_string()));

@@ -221,8 +221,21 @@ pub struct Routing {
     pub lsa_lifetime: Duration,
     /// `lsa_refresh_s` (default 900): below the lifetime.
     pub lsa_refresh: Duration,
-    /// `spf_initial_delay_ms` (default 50): the RFC 8405 initial SPF delay.
+    /// `spf_initial_delay_ms` (default 50, 0..=10000): INITIAL_SPF_DELAY, the delay of
+    /// the first SPF run after a quiet period [RFC 8405 §6].
     pub spf_initial_delay: Duration,
+    /// `spf_short_delay_ms` (default 200, 0..=60000): SHORT_SPF_DELAY, while learning
+    /// (SHORT_WAIT) [RFC 8405 §6]. At least `spf_initial_delay`.
+    pub spf_short_delay: Duration,
+    /// `spf_long_delay_ms` (default 5000, 0..=600000): LONG_SPF_DELAY, during prolonged
+    /// instability (LONG_WAIT) [RFC 8405 §6]. At least `spf_short_delay`.
+    pub spf_long_delay: Duration,
+    /// `spf_time_to_learn_ms` (default 500, 0..=600000): TIME_TO_LEARN_INTERVAL, how long
+    /// SHORT_WAIT lasts [RFC 8405 §6]. Below `spf_holddown`.
+    pub spf_time_to_learn: Duration,
+    /// `spf_holddown_ms` (default 10000, 1..=3600000): HOLDDOWN_INTERVAL, the time without
+    /// an IGP event after which the router returns to QUIET [RFC 8405 §6].
+    pub spf_holddown: Duration,
 }
 
 /// One advertised prefix of `[[routing.prefixes]]`.

@@ -38,6 +38,14 @@ pub(crate) struct RawRouting {
     pub lsa_refresh_s: Option<S<Int>>,
     #[serde(default)]
     pub spf_initial_delay_ms: Option<S<Int>>,
+    #[serde(default)]
+    pub spf_short_delay_ms: Option<S<Int>>,
+    #[serde(default)]
+    pub spf_long_delay_ms: Option<S<Int>>,
+    #[serde(default)]
+    pub spf_time_to_learn_ms: Option<S<Int>>,
+    #[serde(default)]
+    pub spf_holddown_ms: Option<S<Int>>,
 }
 
 #[derive(Deserialize)]
@@ -80,8 +88,16 @@ pub mod defaults {
     pub const LSA_LIFETIME_S: u64 = 1200;
     /// `lsa_refresh_s` (must be below the lifetime).
     pub const LSA_REFRESH_S: u64 = 900;
-    /// `spf_initial_delay_ms` [RFC 8405 §6: 50 ms].
+    /// `spf_initial_delay_ms`: INITIAL_SPF_DELAY [RFC 8405 §6: 50 ms].
     pub const SPF_INITIAL_DELAY_MS: u64 = 50;
+    /// `spf_short_delay_ms`: SHORT_SPF_DELAY [RFC 8405 §6: 200 ms].
+    pub const SPF_SHORT_DELAY_MS: u64 = 200;
+    /// `spf_long_delay_ms`: LONG_SPF_DELAY [RFC 8405 §6: 5 s].
+    pub const SPF_LONG_DELAY_MS: u64 = 5_000;
+    /// `spf_time_to_learn_ms`: TIME_TO_LEARN_INTERVAL [RFC 8405 §6: 500 ms].
+    pub const SPF_TIME_TO_LEARN_MS: u64 = 500;
+    /// `spf_holddown_ms`: HOLDDOWN_INTERVAL [RFC 8405 §6: 10 s].
+    pub const SPF_HOLDDOWN_MS: u64 = 10_000;
     /// `prefixes[].metric`.
     pub const PREFIX_METRIC: u32 = 0;
 }
@@ -105,6 +121,14 @@ pub mod limits {
     pub const LSA_REFRESH_S: RangeInclusive<i64> = 30..=65_534;
     /// `spf_initial_delay_ms`.
     pub const SPF_INITIAL_DELAY_MS: RangeInclusive<i64> = 0..=10_000;
+    /// `spf_short_delay_ms`.
+    pub const SPF_SHORT_DELAY_MS: RangeInclusive<i64> = 0..=60_000;
+    /// `spf_long_delay_ms`.
+    pub const SPF_LONG_DELAY_MS: RangeInclusive<i64> = 0..=600_000;
+    /// `spf_time_to_learn_ms`.
+    pub const SPF_TIME_TO_LEARN_MS: RangeInclusive<i64> = 0..=600_000;
+    /// `spf_holddown_ms`: above `spf_time_to_learn_ms`, so at least 1.
+    pub const SPF_HOLDDOWN_MS: RangeInclusive<i64> = 1..=3_600_000;
     /// `prefixes[].metric`.
     pub const PREFIX_METRIC: RangeInclusive<i64> = 0..=0xFF_FFFF;
     /// `keys[].id`.
@@ -187,8 +211,8 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
                 Vec::new()
             }
         };
-        let send = k.send.as_ref().is_none_or(|b| *b.get_ref());
-        let accept = k.accept.as_ref().is_none_or(|b| *b.get_ref());
+        let send = k.send.as_ref().map_or(true, |b| *b.get_ref());
+        let accept = k.accept.as_ref().map_or(true, |b| *b.get_ref());
         keys.push(RoutingKey { id, secret, send, accept });
     }
     let senders = keys.iter().filter(|k| k.send).count();
@@ -212,6 +236,7 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
             format!("LSAs must be refreshed before they expire: lsa_refresh_s ({}) must be below lsa_lifetime_s ({})", lsa_refresh.as_secs(), lsa_lifetime.as_secs()),
         );
     }
+    let spf = spf_backoff(c, r);
     Some(Routing {
         router_id,
         prefixes,
@@ -228,14 +253,61 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
         csnp_interval: secs(c, &r.csnp_interval_s, "routing.csnp_interval_s", limits::CSNP_INTERVAL_S, defaults::CSNP_INTERVAL_S),
         lsa_lifetime,
         lsa_refresh,
-        spf_initial_delay: ms(
-            c,
-            &r.spf_initial_delay_ms,
-            "routing.spf_initial_delay_ms",
-            limits::SPF_INITIAL_DELAY_MS,
-            defaults::SPF_INITIAL_DELAY_MS,
-        ),
+        spf_initial_delay: spf[0],
+        spf_short_delay: spf[1],
+        spf_long_delay: spf[2],
+        spf_time_to_learn: spf[3],
+        spf_holddown: spf[4],
     })
+}
+
+/// One `[routing]` integer: raw value, key, allowed range, default.
+type Knob<'a> = (&'a Option<S<Int>>, &'static str, std::ops::RangeInclusive<i64>, u64);
+
+/// The five SPF back-off parameters of [RFC 8405 §6], in the order initial,
+/// short, long, time to learn, holddown, with their ordering rules: the delays
+/// must not decrease (INITIAL ≤ SHORT ≤ LONG) and SHORT_WAIT must end before
+/// the router can return to QUIET (TIME_TO_LEARN < HOLDDOWN) [RFC 8405 §5, §6].
+fn spf_backoff(c: &mut Collector<'_>, r: &RawRouting) -> [Duration; 5] {
+    let fields: [Knob<'_>; 5] = [
+        (&r.spf_initial_delay_ms, "spf_initial_delay_ms", limits::SPF_INITIAL_DELAY_MS, defaults::SPF_INITIAL_DELAY_MS),
+        (&r.spf_short_delay_ms, "spf_short_delay_ms", limits::SPF_SHORT_DELAY_MS, defaults::SPF_SHORT_DELAY_MS),
+        (&r.spf_long_delay_ms, "spf_long_delay_ms", limits::SPF_LONG_DELAY_MS, defaults::SPF_LONG_DELAY_MS),
+        (&r.spf_time_to_learn_ms, "spf_time_to_learn_ms", limits::SPF_TIME_TO_LEARN_MS, defaults::SPF_TIME_TO_LEARN_MS),
+        (&r.spf_holddown_ms, "spf_holddown_ms", limits::SPF_HOLDDOWN_MS, defaults::SPF_HOLDDOWN_MS),
+    ];
+    let v = fields.clone().map(|(raw, name, range, default)| ms(c, raw, &format!("routing.{name}"), range, default));
+    // An out-of-range value is reported by itself, not again as a conflict.
+    let valid = fields.clone().map(|(raw, _, range, _)| raw.as_ref().map_or(true, |x| range.contains(&x.get_ref().0)));
+    // (lower, upper, strictly below, why): each pair is reported once, at the
+    // field written in the file (the upper one if both are).
+    let rules = [
+        (0, 1, false, "the SPF delays must not decrease [RFC 8405 §6]"),
+        (1, 2, false, "the SPF delays must not decrease [RFC 8405 §6]"),
+        (3, 4, true, "SHORT_WAIT must end before the hold-down can return the router to QUIET [RFC 8405 §5]"),
+    ];
+    for (lo, hi, strict, why) in rules {
+        let bad = if strict { v[lo] >= v[hi] } else { v[lo] > v[hi] };
+        if !bad || !valid[lo] || !valid[hi] {
+            continue;
+        }
+        let at = if fields[hi].0.is_some() { hi } else { lo };
+        let span = fields[at].0.as_ref().map_or(0..0, |s| s.span());
+        c.push(
+            span,
+            &format!("routing.{}", fields[at].1),
+            ErrorKind::Conflict,
+            format!(
+                "{why}: {} ({}) must be {} {} ({})",
+                fields[lo].1,
+                v[lo].as_millis(),
+                if strict { "below" } else { "at most" },
+                fields[hi].1,
+                v[hi].as_millis()
+            ),
+        );
+    }
+    v
 }
 
 /// The default socket path: `/run/dmsc/` + the node name with `/` turned into `_`

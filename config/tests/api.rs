@@ -219,6 +219,10 @@ fn odd_config() -> Config {
             lsa_lifetime: Duration::from_secs(65_535),
             lsa_refresh: Duration::from_secs(30),
             spf_initial_delay: Duration::from_millis(0),
+            spf_short_delay: Duration::from_millis(60_000),
+            spf_long_delay: Duration::from_millis(600_000),
+            spf_time_to_learn: Duration::from_millis(0),
+            spf_holddown: Duration::from_millis(3_600_000),
         }),
         management: Management { socket: "/tmp/a b/mgmt.sock".into() },
     }

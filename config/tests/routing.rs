@@ -18,6 +18,17 @@ fn defaults_and_socket_path() {
     assert_eq!(r.hello_interval, Duration::from_secs(1));
     assert_eq!(r.hold_multiplier, 3);
     assert_eq!(r.lsa_lifetime, Duration::from_secs(1200));
+    // RFC 8405 §6: 50 ms, 200 ms, 5 s, 500 ms, 10 s.
+    assert_eq!(
+        (r.spf_initial_delay, r.spf_short_delay, r.spf_long_delay, r.spf_time_to_learn, r.spf_holddown),
+        (
+            Duration::from_millis(50),
+            Duration::from_millis(200),
+            Duration::from_secs(5),
+            Duration::from_millis(500),
+            Duration::from_secs(10)
+        )
+    );
     assert!(r.keys.is_empty() && r.prefixes.is_empty());
     assert!(c.ports[0].routing);
     assert_eq!(c.ports[0].metric, 10);
@@ -89,6 +100,74 @@ fn refresh_must_precede_expiry() {
         Conflict,
         "must be below lsa_lifetime_s (100)",
     );
+}
+
+#[test]
+fn spf_backoff_knobs() {
+    let r = ok(&format!(
+        "{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 10\nspf_short_delay_ms = 10\n\
+         spf_long_delay_ms = 1000\nspf_time_to_learn_ms = 0\nspf_holddown_ms = 1\n"
+    ))
+    .routing
+    .unwrap();
+    assert_eq!(
+        (r.spf_initial_delay, r.spf_short_delay, r.spf_long_delay, r.spf_time_to_learn, r.spf_holddown),
+        (
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+            Duration::from_millis(1000),
+            Duration::ZERO,
+            Duration::from_millis(1)
+        )
+    );
+    one(&format!("{ROUTED}[routing]\nrouter_id = 1\nspf_holddown_ms = 0\n"), 10, 19, "routing.spf_holddown_ms", OutOfRange, "1..=3600000");
+    one(
+        &format!("{ROUTED}[routing]\nrouter_id = 1\nspf_long_delay_ms = 600001\n"),
+        10,
+        21,
+        "routing.spf_long_delay_ms",
+        OutOfRange,
+        "0..=600000",
+    );
+}
+
+#[test]
+fn spf_backoff_order() {
+    // Reported at the upper field when it is written ...
+    one(
+        &format!("{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 300\nspf_short_delay_ms = 250\n"),
+        11,
+        22,
+        "routing.spf_short_delay_ms",
+        Conflict,
+        "spf_initial_delay_ms (300) must be at most spf_short_delay_ms (250)",
+    );
+    // ... else at the lower one, against the default.
+    one(
+        &format!("{ROUTED}[routing]\nrouter_id = 1\nspf_short_delay_ms = 6000\n"),
+        10,
+        22,
+        "routing.spf_short_delay_ms",
+        Conflict,
+        "spf_short_delay_ms (6000) must be at most spf_long_delay_ms (5000)",
+    );
+    one(
+        &format!("{ROUTED}[routing]\nrouter_id = 1\nspf_time_to_learn_ms = 2000\nspf_holddown_ms = 2000\n"),
+        11,
+        19,
+        "routing.spf_holddown_ms",
+        Conflict,
+        "spf_time_to_learn_ms (2000) must be below spf_holddown_ms (2000)",
+    );
+    // Both orders broken: two errors; an out-of-range value is not also a conflict.
+    let e = errors(&format!(
+        "{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 400\nspf_short_delay_ms = 300\nspf_long_delay_ms = 200\n"
+    ));
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_eq!((e[0].path.as_str(), e[1].path.as_str()), ("routing.spf_short_delay_ms", "routing.spf_long_delay_ms"), "{e:?}");
+    let e = errors(&format!("{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 300\nspf_short_delay_ms = 99999\n"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].kind, OutOfRange, "{e:?}");
 }
 
 #[test]

@@ -11,6 +11,10 @@
 //! any language); HTTP/JSON (no schema, and tonic is already a dependency of
 //! the planned SCSC interface [draft-li-dmsc-architecture §4.1 Type 4]).
 
+// tonic's handlers return `Result<_, Status>` by value (the generated trait's
+// signature); the helpers that build those errors do the same.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -120,14 +124,17 @@ impl Management for Service {
                 digest: String::new(),
                 lsas: vec![],
                 spf_pending: false,
+                spf_state: String::new(),
             }));
         };
-        let lsas = r.lsdb(Instant::now()).iter().map(crate::driver::lsa_pb).collect();
+        let now = Instant::now();
+        let lsas = r.lsdb(now).iter().map(crate::driver::lsa_pb).collect();
         Ok(Response::new(pb::LsdbReply {
             node: Some(s.node.clone()),
             digest: format!("{:016x}", r.lsdb_digest()),
             lsas,
             spf_pending: r.spf_pending(),
+            spf_state: r.spf_state(now).as_str().to_owned(),
         }))
     }
 

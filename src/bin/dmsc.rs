@@ -113,10 +113,25 @@ enum TopoCmd {
         /// Topology file.
         file: PathBuf,
     },
-    /// Per router: neighbours Up and LSDB digest.
+    /// Per router: neighbours Up, LSDB digest and SPF back-off state (RFC 8405).
     Status {
         /// Topology file.
         file: PathBuf,
+    },
+    /// Stop one router of an up topology, start it again with the same
+    /// configuration, and wait for convergence. The router must be the memif
+    /// client of its links to running routers (listed after them in the file).
+    Restart {
+        /// Topology file.
+        file: PathBuf,
+        /// The router (its name in the topology file).
+        router: String,
+        /// Stop it with SIGKILL (a crash) instead of SIGTERM (a clean stop).
+        #[arg(long)]
+        kill: bool,
+        /// Give up waiting for convergence after this many seconds (the router keeps running).
+        #[arg(long, default_value_t = 60)]
+        timeout_s: u64,
     },
 }
 
@@ -352,6 +367,11 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Topo(TopoCmd::Down { file }) => {
             let t = topo::Topology::load(&file)?;
             writeln!(out, "{}", topo::down(&t)?)?;
+        }
+        Cmd::Topo(TopoCmd::Restart { file, router, kill, timeout_s }) => {
+            let t = topo::Topology::load(&file)?;
+            let text = topo::restart(&t, &router, &topo::dmscd_path()?, kill, Duration::from_secs(timeout_s))?;
+            writeln!(out, "{text}")?;
         }
         Cmd::Topo(TopoCmd::Status { file }) => {
             let t = topo::Topology::load(&file)?;

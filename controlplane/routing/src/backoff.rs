@@ -78,6 +78,18 @@ pub enum BackoffState {
     LongWait,
 }
 
+impl BackoffState {
+    /// The state's name as the management API reports it: `"quiet"`,
+    /// `"short_wait"` or `"long_wait"` [RFC 8405 §5].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackoffState::Quiet => "quiet",
+            BackoffState::ShortWait => "short_wait",
+            BackoffState::LongWait => "long_wait",
+        }
+    }
+}
+
 /// The [RFC 8405] back-off state machine (see the [module docs](self)).
 #[derive(Clone, Debug)]
 pub struct SpfBackoff {
@@ -160,6 +172,15 @@ impl SpfBackoff {
         self.state
     }
 
+    /// The state at `now`: [`state`](Self::state) with the learn and holddown
+    /// timers that expired by `now` applied [RFC 8405 §5.1 transitions 3, 5, 6],
+    /// without changing `self` (for reporting between two polls).
+    pub fn state_at(&self, now: Instant) -> BackoffState {
+        let mut b = self.clone();
+        b.advance(now);
+        b.state
+    }
+
     /// How many times `poll` has returned true.
     pub fn spf_runs(&self) -> u64 {
         self.runs
@@ -195,5 +216,25 @@ impl SpfBackoff {
 impl Default for SpfBackoff {
     fn default() -> Self {
         SpfBackoff::new(SpfBackoffConfig::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_at_applies_expired_timers_without_changing_the_machine() {
+        let t0 = Instant::now();
+        let mut b = SpfBackoff::default();
+        assert_eq!(b.state_at(t0).as_str(), "quiet");
+        b.event(t0);
+        assert!(b.poll(t0 + Duration::from_millis(50)));
+        assert_eq!(b.state_at(t0 + Duration::from_millis(499)).as_str(), "short_wait");
+        // TIME_TO_LEARN (500 ms) expired: LONG_WAIT; HOLDDOWN (10 s): QUIET [RFC 8405 §5.1 T3, T5].
+        assert_eq!(b.state_at(t0 + Duration::from_millis(500)).as_str(), "long_wait");
+        assert_eq!(b.state_at(t0 + Duration::from_secs(10)), BackoffState::Quiet);
+        assert_eq!(b.state(), BackoffState::ShortWait, "state_at is a read-only view");
+        assert_eq!(b.next_deadline(), Some(t0 + Duration::from_millis(500)));
     }
 }

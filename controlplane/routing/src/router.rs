@@ -37,7 +37,7 @@ use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
 
 use crate::adjacency::{Adjacency, Transition};
-use crate::backoff::{SpfBackoff, SpfBackoffConfig};
+use crate::backoff::{BackoffState, SpfBackoff, SpfBackoffConfig};
 use crate::flooding::{self, FloodQueue};
 use crate::lsdb::Lsdb;
 use crate::rib::Rib;
@@ -406,6 +406,11 @@ impl Router {
     /// True while an SPF run is scheduled (the RIB and FIB may lag the LSDB).
     pub fn spf_pending(&self) -> bool {
         self.backoff.spf_deadline().is_some()
+    }
+
+    /// The SPF back-off state at `now` (QUIET, SHORT_WAIT, LONG_WAIT) [RFC 8405 §5].
+    pub fn spf_state(&self, now: Instant) -> BackoffState {
+        self.backoff.state_at(now)
     }
 
     /// LSAs awaiting acknowledgement, summed over all neighbours.
