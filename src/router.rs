@@ -117,6 +117,7 @@ pub fn routing_instance(cfg: &Config, now: Instant) -> Result<Option<dmsc_routin
         keychain,
         crypto_seq_base,
         timers,
+        loop_free_alternates: r.loop_free_alternates,
     };
     Ok(Some(dmsc_routing::router::Router::new(config, now)))
 }

@@ -88,15 +88,17 @@ pub fn show(socket: PathBuf, what: What, as_json: bool, under: Option<String>, l
                 let r = c.show_rib(req()).await?.into_inner();
                 if as_json {
                     let rs: Vec<_> = r.routes.iter().map(|x| json!({"prefix": x.prefix, "metric": x.metric,
-                        "next_hops": x.next_hops, "origins": x.origins})).collect();
+                        "next_hops": x.next_hops, "origins": x.origins, "backups": x.backups,
+                        "backup_metric": x.backup_metric})).collect();
                     return Ok(json!({"node": node_json(&r.node), "routes": rs}).to_string());
                 }
                 let _ = writeln!(o, "RIB of {}: {} routes", node_line(&r.node), r.routes.len());
-                let _ = writeln!(o, "{:<32} {:>8}  {:<24} origins", "prefix", "metric", "next hops");
+                let _ = writeln!(o, "{:<32} {:>8}  {:<24} {:<16} backups (metric)", "prefix", "metric", "next hops", "origins");
+                let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
                 for x in &r.routes {
-                    let hops: Vec<String> = x.next_hops.iter().map(u64::to_string).collect();
-                    let origins: Vec<String> = x.origins.iter().map(u64::to_string).collect();
-                    let _ = writeln!(o, "{:<32} {:>8}  {:<24} {}", x.prefix, x.metric, hops.join(","), origins.join(","));
+                    let backups =
+                        if x.backups.is_empty() { "-".to_string() } else { format!("{} ({})", ids(&x.backups), x.backup_metric) };
+                    let _ = writeln!(o, "{:<32} {:>8}  {:<24} {:<16} {}", x.prefix, x.metric, ids(&x.next_hops), ids(&x.origins), backups);
                 }
             }
             What::Fib => {

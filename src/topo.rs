@@ -62,6 +62,9 @@ pub struct Topology {
     /// this long after its last LSDB change; unset = dmscd default (10000).
     #[serde(default)]
     pub spf_holddown_ms: Option<u64>,
+    /// Loop-free alternates [RFC 5286] on every router; unset = dmscd default (true).
+    #[serde(default)]
+    pub loop_free_alternates: Option<bool>,
     /// The routers.
     pub routers: Vec<TopoRouter>,
     /// The links.
@@ -267,6 +270,7 @@ impl Topology {
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| format!("{k} = {v}\n")))
+            .chain(self.loop_free_alternates.map(|v| format!("loop_free_alternates = {v}\n")))
             .collect();
             let lcore = r.lcore.unwrap_or((ri % 2) as u32);
             let text = format!(

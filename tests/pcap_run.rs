@@ -34,8 +34,10 @@ const N1B: MacAddr = MacAddr([0x02, 0, 0, 0, 0x01, 0x02]);
 const N2: MacAddr = MacAddr([0x02, 0, 0, 0, 0x02, 0x01]);
 const P1_MTU: usize = 800;
 
-/// (prefix, [(port, mac, cost)])
-fn routes() -> Vec<(Name, Vec<(usize, MacAddr, u32)>)> {
+/// A route: prefix, [(port, mac, cost)].
+type Route = (Name, Vec<(usize, MacAddr, u32)>);
+
+fn routes() -> Vec<Route> {
     let n = |s: &str| s.parse::<Name>().unwrap();
     vec![
         (n("/svc/a"), vec![(1, N1, 1)]),

@@ -45,7 +45,9 @@ fn fib(t: &Topology, router: &str) -> serde_json::Value {
     serde_json::from_str(&text).expect("fib json")
 }
 
-/// `prefix -> [port names]` of a router's FIB, as one sorted text line each.
+/// `prefix source ports[ | backup ports]` of a router's FIB, one sorted line
+/// per route: the next hops grouped by cost, lowest (the ones used) first,
+/// then the loop-free alternates [RFC 5286].
 fn fib_dump(t: &Topology, router: &str) -> String {
     let f = fib(t, router);
     let mut lines: Vec<String> = f["routes"]
@@ -53,9 +55,22 @@ fn fib_dump(t: &Topology, router: &str) -> String {
         .expect("routes")
         .iter()
         .map(|r| {
-            let ports: Vec<&str> =
-                r["next_hops"].as_array().unwrap().iter().map(|h| h["port_name"].as_str().unwrap()).collect();
-            format!("{} {} {}", r["prefix"].as_str().unwrap(), r["source"].as_str().unwrap(), ports.join(","))
+            let hops = r["next_hops"].as_array().unwrap();
+            let mut costs: Vec<u64> = hops.iter().map(|h| h["cost"].as_u64().unwrap()).collect();
+            costs.sort_unstable();
+            costs.dedup();
+            let groups: Vec<String> = costs
+                .iter()
+                .map(|&c| {
+                    let ports: Vec<&str> = hops
+                        .iter()
+                        .filter(|h| h["cost"].as_u64() == Some(c))
+                        .map(|h| h["port_name"].as_str().unwrap())
+                        .collect();
+                    ports.join(",")
+                })
+                .collect();
+            format!("{} {} {}", r["prefix"].as_str().unwrap(), r["source"].as_str().unwrap(), groups.join(" | "))
         })
         .collect();
     lines.sort();
@@ -161,15 +176,17 @@ fn figure2_converges_forwards_and_reroutes() {
     assert!(ok, "{table}");
 
     // SG1's FIB: its own service is static (to its pod); the others are learned,
-    // with ECMP where two SRs are equally close.
+    // with ECMP where two SRs are equally close, and a loop-free alternate
+    // (after " | ") where only one is.
     assert_eq!(
         fib_dump(&t, "sg1"),
-        "/inventory routing to-sr1\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2"
+        "/inventory routing to-sr1 | to-sr2\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2 | to-sr1"
     );
-    // SR3 reaches /payments at SG1 (via SR1 or SR2) and SG4 (direct): the direct one wins.
+    // SR3 reaches /payments at SG1 (via SR1 or SR2) and SG4 (direct): the direct
+    // one wins, and SR1 and SR2 (each one hop from SG1) are its alternates.
     assert_eq!(
         fib_dump(&t, "sr3"),
-        "/inventory routing to-sg3\n/orders routing to-sr1,to-sr2\n/payments routing to-sg4\n/shipping routing to-sg4"
+        "/inventory routing to-sg3 | to-sr1\n/orders routing to-sr1,to-sr2\n/payments routing to-sg4 | to-sr1,to-sr2\n/shipping routing to-sg4 | to-sr2"
     );
 
     assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR1 -> SG3");
@@ -180,7 +197,8 @@ fn figure2_converges_forwards_and_reroutes() {
     let sr1_lsa_before = node_lsa(&t, "sr2", 1);
 
     // Kill SR1: SG1 and SG3 see their memif links go down at once and
-    // route /inventory over SR2 and SR3.
+    // route /inventory over SR2 and SR3 (SG1: its alternate SR2 takes over
+    // before SPF runs).
     let state: topo::State =
         serde_json::from_str(&std::fs::read_to_string(t.run_dir().join("state.json")).unwrap()).unwrap();
     let sr1 = state.pids["sr1"];
@@ -230,7 +248,7 @@ fn figure2_converges_forwards_and_reroutes() {
     }
     assert_eq!(
         fib_dump(&t, "sg1"),
-        "/inventory routing to-sr1\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2"
+        "/inventory routing to-sr1 | to-sr2\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2 | to-sr1"
     );
     assert_eq!(send_to_sg3(&t, &dir, "/inventory/stock", 300), 300, "traffic SG1 -> SR1 -> SG3 after the restart");
     eprintln!(

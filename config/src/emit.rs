@@ -93,6 +93,7 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
         let _ = writeln!(o, "spf_long_delay_ms = {}", r.spf_long_delay.as_millis());
         let _ = writeln!(o, "spf_time_to_learn_ms = {}", r.spf_time_to_learn.as_millis());
         let _ = writeln!(o, "spf_holddown_ms = {}", r.spf_holddown.as_millis());
+        let _ = writeln!(o, "loop_free_alternates = {}", r.loop_free_alternates);
         for p in &r.prefixes {
             let _ = writeln!(o, "  [[routing.prefixes]]");
             let _ = writeln!(o, "  prefix = {}", quote(&p.prefix.to_string()));

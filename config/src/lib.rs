@@ -236,6 +236,10 @@ pub struct Routing {
     /// `spf_holddown_ms` (default 10000, 1..=3600000): HOLDDOWN_INTERVAL, the time without
     /// an IGP event after which the router returns to QUIET [RFC 8405 §6].
     pub spf_holddown: Duration,
+    /// `loop_free_alternates` (default true): install loop-free alternates
+    /// [RFC 5286] as backup next hops, so that traffic moves to a neighbour
+    /// that does not loop back as soon as a primary link goes down, before SPF.
+    pub loop_free_alternates: bool,
 }
 
 /// One advertised prefix of `[[routing.prefixes]]`.

@@ -46,6 +46,8 @@ pub(crate) struct RawRouting {
     pub spf_time_to_learn_ms: Option<S<Int>>,
     #[serde(default)]
     pub spf_holddown_ms: Option<S<Int>>,
+    #[serde(default)]
+    pub loop_free_alternates: Option<S<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -258,6 +260,7 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
         spf_long_delay: spf[2],
         spf_time_to_learn: spf[3],
         spf_holddown: spf[4],
+        loop_free_alternates: r.loop_free_alternates.as_ref().map_or(true, |b| *b.get_ref()),
     })
 }
 

@@ -223,6 +223,7 @@ fn odd_config() -> Config {
             spf_long_delay: Duration::from_millis(600_000),
             spf_time_to_learn: Duration::from_millis(0),
             spf_holddown: Duration::from_millis(3_600_000),
+            loop_free_alternates: false,
         }),
         management: Management { socket: "/tmp/a b/mgmt.sock".into() },
     }

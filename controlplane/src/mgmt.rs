@@ -152,6 +152,8 @@ impl Management for Service {
                         metric: e.metric,
                         next_hops: e.next_hops.iter().map(|h| h.0).collect(),
                         origins: e.origins.iter().map(|h| h.0).collect(),
+                        backups: e.backups.iter().map(|h| h.0).collect(),
+                        backup_metric: e.backup_metric,
                     })
                     .collect()
             })

@@ -84,7 +84,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config: &PathBuf, idle_ms: Option<u64>, duration_s: Option<f64>, stats_json: Option<PathBuf>) -> Result<()> {
+fn run(config: &std::path::Path, idle_ms: Option<u64>, duration_s: Option<f64>, stats_json: Option<PathBuf>) -> Result<()> {
     let cfg = dmsc_config::load(config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = RunOptions {
         exit_when_idle: idle_ms.map(Duration::from_millis),

@@ -87,6 +87,10 @@ struct Args {
     /// Directory of the release binaries (dmscd, dmsc).
     #[arg(long)]
     bin_dir: Option<PathBuf>,
+    /// Turn loop-free alternates off on every router (`loop_free_alternates =
+    /// false`): the repair then waits for SPF (RFC 8405 initial delay).
+    #[arg(long)]
+    no_lfa: bool,
     /// Keep the work directory (pcaps, router logs) for inspection.
     #[arg(long)]
     keep: bool,
@@ -141,10 +145,14 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&work)?;
     base.name = format!("cv{}", std::process::id() % 100_000);
     base.run_dir = Some(work.join("run"));
+    if args.no_lfa {
+        base.loop_free_alternates = Some(false);
+    }
 
     println!(
-        "# {} on {} ({} routers): {} → {} ({}), {} frames/s of {} B, failure: {} after {} ms, then {} ms",
+        "# {}{} on {} ({} routers): {} → {} ({}), {} frames/s of {} B, failure: {} after {} ms, then {} ms",
         if args.fail == "none" { "control run" } else { "kill" },
+        if args.no_lfa { ", loop-free alternates off" } else { "" },
         args.topology.display(),
         base.routers.len(),
         args.from,

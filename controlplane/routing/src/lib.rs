@@ -37,6 +37,7 @@
 pub mod adjacency;
 pub mod backoff;
 pub mod flooding;
+pub mod lfa;
 pub mod lsdb;
 pub mod rib;
 pub mod router;

@@ -45,6 +45,14 @@ pub struct RibEntry {
     /// The SGs announcing the prefix at minimum cost (anycast: the same prefix
     /// from several SGs = ECMP over them); sorted, deduplicated, never empty.
     pub origins: Vec<RouterId>,
+    /// Loop-free alternates [RFC 5286]: neighbours (not among `next_hops`)
+    /// that reach the prefix without coming back through us, of lowest backup
+    /// cost; sorted, deduplicated; empty when there is none or before
+    /// [`crate::lfa::add_backups`] ran.
+    pub backups: Vec<RouterId>,
+    /// Cost through `backups` (link metric + the neighbour's cost to the
+    /// prefix); 0 when there are no backups.
+    pub backup_metric: u64,
 }
 
 /// The best routes, by prefix.
@@ -195,6 +203,8 @@ impl Rib {
                     metric: first.cost,
                     next_hops,
                     origins,
+                    backups: Vec::new(),
+                    backup_metric: 0,
                 },
             ));
         }

@@ -110,6 +110,9 @@ pub struct RouterConfig {
     pub crypto_seq_base: u64,
     /// Protocol timers.
     pub timers: Timers,
+    /// Install loop-free alternates [RFC 5286] as backup next hops
+    /// ([`crate::lfa`]); false: primaries only, repair waits for SPF.
+    pub loop_free_alternates: bool,
 }
 
 /// An input to [`Router::handle`].

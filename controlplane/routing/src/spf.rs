@@ -196,6 +196,12 @@ impl Topology {
             .collect()
     }
 
+    /// Dense index of `id` (ascending router-id order), for the vectors
+    /// [`distances`] returns.
+    pub(crate) fn dense(&self, id: RouterId) -> Option<usize> {
+        self.index_of(id).map(|i| i as usize)
+    }
+
     fn index_of(&self, id: RouterId) -> Option<u32> {
         self.ids.binary_search(&id).ok().map(|i| i as u32)
     }
@@ -264,6 +270,42 @@ pub struct SpfResult {
     pub root: RouterId,
     /// Reachable routers including the root (distance 0).
     pub nodes: BTreeMap<RouterId, SpfNode>,
+}
+
+/// Shortest distances from `root` to every router by dense index
+/// ([`Topology::dense`]; `u64::MAX` = unreachable), with the same rules as
+/// [`spf`] (paths never continue through an SG other than the root) but no
+/// first hops: the extra SPFs of [`crate::lfa`]. `None` if `root` is not in
+/// the topology. O((n + L) log n).
+pub(crate) fn distances(topo: &Topology, root: RouterId) -> Option<Vec<u64>> {
+    let r = topo.index_of(root)?;
+    let mut dist = vec![u64::MAX; topo.len()];
+    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::with_capacity(topo.len());
+    *dist.get_mut(r as usize)? = 0;
+    heap.push(Reverse((0, r)));
+    while let Some(Reverse((d, u))) = heap.pop() {
+        let ui = u as usize;
+        if dist.get(ui).is_some_and(|&du| d > du) {
+            continue; // stale heap entry (lazy deletion)
+        }
+        if u != r && !topo.transit.get(ui).copied().unwrap_or(true) {
+            continue;
+        }
+        let (lo, hi) = topo.range(u);
+        for e in lo..hi {
+            let (Some(&v), Some(&w)) = (topo.targets.get(e), topo.metrics.get(e)) else {
+                break;
+            };
+            let nd = d + u64::from(w);
+            if let Some(dv) = dist.get_mut(v as usize) {
+                if nd < *dv {
+                    *dv = nd;
+                    heap.push(Reverse((nd, v)));
+                }
+            }
+        }
+    }
+    Some(dist)
 }
 
 /// Dijkstra with ECMP (all equal-cost first hops kept). Root absent from the

@@ -66,37 +66,38 @@ fn figure2(b: &mut Builder) {
     }
 }
 
-/// Expected FIBs of Figure 2 (`prefix cost next-hops`). A router's own
+/// Expected FIBs of Figure 2 (`prefix cost next-hops [| backup-cost
+/// loop-free-alternates]`, RFC 5286). A router's own
 /// prefixes are not in its routing FIB (the RIB skips them), but the same
 /// prefix served elsewhere is (SG1 and SG4 both reach /payments).
 const FIG2_FIBS: &[(&str, &str)] = &[
     (
         "SG1",
-        "/inventory 21 SR1\n/orders 21 SR1,SR2\n/payments 21 SR2\n/shipping 21 SR2\n",
+        "/inventory 21 SR1 | 31 SR2\n/orders 21 SR1,SR2\n/payments 21 SR2 | 31 SR1\n/shipping 21 SR2 | 31 SR1\n",
     ),
     (
         "SG2",
-        "/inventory 21 SR1\n/payments 21 SR1,SR2\n/shipping 21 SR2\n",
+        "/inventory 21 SR1 | 31 SR2\n/payments 21 SR1,SR2\n/shipping 21 SR2 | 31 SR1\n",
     ),
     (
         "SG3",
-        "/orders 21 SR1\n/payments 21 SR1,SR3\n/shipping 21 SR3\n",
+        "/orders 21 SR1 | 31 SR3\n/payments 21 SR1,SR3\n/shipping 21 SR3 | 31 SR1\n",
     ),
     (
         "SG4",
-        "/inventory 21 SR3\n/orders 21 SR2\n/payments 21 SR2\n",
+        "/inventory 21 SR3 | 31 SR2\n/orders 21 SR2 | 31 SR3\n/payments 21 SR2 | 31 SR3\n",
     ),
     (
         "SR1",
-        "/inventory 11 SG3\n/orders 11 SG2\n/payments 11 SG1\n/shipping 21 SR2,SR3\n",
+        "/inventory 11 SG3 | 21 SR3\n/orders 11 SG2 | 21 SR2\n/payments 11 SG1 | 21 SR2,SR3\n/shipping 21 SR2,SR3\n",
     ),
     (
         "SR2",
-        "/inventory 21 SR1,SR3\n/orders 11 SG2\n/payments 11 SG1,SG4\n/shipping 11 SG4\n",
+        "/inventory 21 SR1,SR3\n/orders 11 SG2 | 21 SR1\n/payments 11 SG1,SG4 | 21 SR1,SR3\n/shipping 11 SG4 | 21 SR3\n",
     ),
     (
         "SR3",
-        "/inventory 11 SG3\n/orders 21 SR1,SR2\n/payments 11 SG4\n/shipping 11 SG4\n",
+        "/inventory 11 SG3 | 21 SR1\n/orders 21 SR1,SR2\n/payments 11 SG4 | 21 SR1,SR2\n/shipping 11 SG4 | 21 SR2\n",
     ),
 ];
 
@@ -125,6 +126,37 @@ fn fig2_converged(seed: u64) -> Sim {
     // Let SPF back-off fire everywhere.
     sim.run_for(2 * S);
     sim
+}
+
+/// With loop-free alternates off, the FIBs are the primaries alone, and a cut
+/// link's routes disappear until SPF runs (the back-off's delay), where with
+/// them on the alternate takes over at once.
+#[test]
+fn without_loop_free_alternates_a_cut_waits_for_spf() {
+    let mut b = Builder::new();
+    b.lfa = false;
+    figure2(&mut b);
+    let mut sim = b.build();
+    sim.converge(20 * S).expect("converges");
+    sim.run_for(2 * S);
+    let primaries: Vec<(&str, String)> = FIG2_FIBS
+        .iter()
+        .map(|(n, f)| (*n, f.lines().map(|l| format!("{}\n", l.split(" | ").next().unwrap())).collect()))
+        .collect();
+    for (name, want) in &primaries {
+        assert_eq!(&sim.fib_dump(sim.node(name)), want, "FIB of {name}");
+    }
+    let li = sim.link_between("SG1", "SR1");
+    sim.set_link(li, false);
+    assert!(!sim.fib_dump(sim.node("SG1")).contains("/inventory"), "{}", sim.fib_dump(sim.node("SG1")));
+    sim.run_for(6 * S);
+    assert!(sim.fib_dump(sim.node("SG1")).contains("/inventory 31 SR2\n"), "{}", sim.fib_dump(sim.node("SG1")));
+
+    // The same cut with alternates: SR2 carries /inventory immediately.
+    let mut sim = fig2_converged(1);
+    let li = sim.link_between("SG1", "SR1");
+    sim.set_link(li, false);
+    assert!(sim.fib_dump(sim.node("SG1")).contains("/inventory 31 SR2\n"), "{}", sim.fib_dump(sim.node("SG1")));
 }
 
 #[test]
@@ -227,11 +259,11 @@ fn link_cut_reroutes_and_restores() {
     let cut: &[(&str, &str)] = &[
         (
             "SG1",
-            "/inventory 31 SR1,SR2\n/orders 21 SR1,SR2\n/payments 21 SR2\n/shipping 21 SR2\n",
+            "/inventory 31 SR1,SR2\n/orders 21 SR1,SR2\n/payments 21 SR2 | 31 SR1\n/shipping 21 SR2 | 31 SR1\n",
         ),
         (
             "SG2",
-            "/inventory 31 SR1,SR2\n/payments 21 SR1,SR2\n/shipping 21 SR2\n",
+            "/inventory 31 SR1,SR2\n/payments 21 SR1,SR2\n/shipping 21 SR2 | 31 SR1\n",
         ),
         (
             "SG3",
@@ -239,19 +271,19 @@ fn link_cut_reroutes_and_restores() {
         ),
         (
             "SG4",
-            "/inventory 21 SR3\n/orders 21 SR2\n/payments 21 SR2\n",
+            "/inventory 21 SR3 | 31 SR2\n/orders 21 SR2 | 31 SR3\n/payments 21 SR2 | 31 SR3\n",
         ),
         (
             "SR1",
-            "/inventory 21 SR3\n/orders 11 SG2\n/payments 11 SG1\n/shipping 21 SR2,SR3\n",
+            "/inventory 21 SR3 | 31 SR2\n/orders 11 SG2 | 21 SR2\n/payments 11 SG1 | 21 SR2,SR3\n/shipping 21 SR2,SR3\n",
         ),
         (
             "SR2",
-            "/inventory 21 SR3\n/orders 11 SG2\n/payments 11 SG1,SG4\n/shipping 11 SG4\n",
+            "/inventory 21 SR3 | 31 SR1\n/orders 11 SG2 | 21 SR1\n/payments 11 SG1,SG4 | 21 SR1,SR3\n/shipping 11 SG4 | 21 SR3\n",
         ),
         (
             "SR3",
-            "/inventory 11 SG3\n/orders 21 SR1,SR2\n/payments 11 SG4\n/shipping 11 SG4\n",
+            "/inventory 11 SG3\n/orders 21 SR1,SR2\n/payments 11 SG4 | 21 SR1,SR2\n/shipping 11 SG4 | 21 SR2\n",
         ),
     ];
     assert_fibs(&sim, cut);
@@ -433,7 +465,7 @@ fn key_rollover_keeps_adjacencies() {
     sim.run_for(2 * S);
     assert_eq!(sim.sum(|r| r.counters().adjacency_down), 0);
     assert_eq!(sim.sum(|r| r.counters().rx_errors_total()), 0);
-    assert!(sim.fib_dump(sim.node("SR1")).contains("/catalog 11 SG2\n"));
+    assert!(sim.fib_dump(sim.node("SR1")).contains("/catalog 11 SG2 | 21 SR2\n"));
 
     // Negative check: SG1 goes back to key 1 only.
     let sg1 = sim.node("SG1");

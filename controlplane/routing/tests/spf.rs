@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use dmsc_routing::lfa;
 use dmsc_routing::rib::{Rib, RibChange, RibEntry};
 use dmsc_routing::spf::{spf, synthetic_lsas, SpfResult, Topology};
 use dmsc_routing::types::{
@@ -501,6 +502,8 @@ fn figure_2_link_failure_diff() {
         metric: m,
         next_hops: nh.iter().map(|s| id(s)).collect(),
         origins: o.iter().map(|s| id(s)).collect(),
+        backups: Vec::new(),
+        backup_metric: 0,
     };
     assert_eq!(
         changes,
@@ -564,6 +567,72 @@ fn service_gateways_are_not_transit() {
     // A network of SGs alone has no transit: A–B–C as SGs, C is unreachable from A.
     let chain = graph(&[("SG1", "SG2", 1), ("SG2", "SG3", 1)]);
     assert_eq!(spf_dump(&chain, "SG1"), "SG1 d=0 via \nSG2 d=1 via SG2\n");
+}
+
+/// `prefix: backups (cost)` of every route with a loop-free alternate.
+fn dump_backups(lsas: &[Lsa], root: &str) -> String {
+    let mut rib = rib_at(lsas, root);
+    lfa::add_backups(&Topology::from_lsas(lsas), id(root), &mut rib, lsas);
+    rib.routes
+        .iter()
+        .filter(|(_, e)| !e.backups.is_empty())
+        .map(|(n, e)| format!("{n}: {} ({})\n", labels(&e.backups), e.backup_metric))
+        .collect()
+}
+
+#[test]
+fn loop_free_alternates_in_figure_2() {
+    // Figure 2 with the metrics of config/examples/figure2 (10 everywhere).
+    //
+    //          SG1     SG2            SG3 reaches /d locally; SG1 reaches
+    //          | \   / |              /d via SR1 (20); its alternate SR2
+    //          |  \ /  |              reaches SG3 via SR1 or SR3 (20), not
+    //          |   X   |              via SG1: 20 < 10 + 20, loop-free.
+    //          |  / \  |
+    //          SR1---SR2
+    //          | \   / |
+    //          |  SR3  |
+    //          | /   \ |
+    //          SG3   SG4
+    let mut lsas = graph(&[
+        ("SR1", "SR2", 10),
+        ("SR1", "SR3", 10),
+        ("SR2", "SR3", 10),
+        ("SG1", "SR1", 10),
+        ("SG1", "SR2", 10),
+        ("SG2", "SR1", 10),
+        ("SG2", "SR2", 10),
+        ("SG3", "SR1", 10),
+        ("SG3", "SR3", 10),
+        ("SG4", "SR2", 10),
+        ("SG4", "SR3", 10),
+    ]);
+    lsas.push(prefixes("SG1", &[("/A", 0)]));
+    lsas.push(prefixes("SG2", &[("/c", 0)]));
+    lsas.push(prefixes("SG3", &[("/d", 0)]));
+    lsas.push(prefixes("SG4", &[("/A", 0), ("/e", 0)]));
+    // SG1: /d via SR1 (20), backup SR2 (10 + 20); /e via SR2, backup SR1;
+    // /A (also served by SG1 itself, which the driver installs locally) is
+    // SG4's instance via SR2, backup SR1; /c has both SRs as primaries (ECMP):
+    // nothing left for a backup.
+    assert_eq!(dump_backups(&lsas, "SG1"), "/A: SR1 (30)\n/d: SR2 (30)\n/e: SR1 (30)\n");
+    // SR1: /A goes to SG1 directly (10); SR2 and SR3 are alternates of equal
+    // cost (10 + 10) that reach an /A instance without SR1 (anycast, RFC 5286
+    // §6.1); /e via SR2 or SR3 (ECMP, 20): no third neighbour reaches it
+    // without SR1 except the SGs, which are no transit.
+    assert_eq!(
+        dump_backups(&lsas, "SR1"),
+        "/A: SR2,SR3 (20)\n/c: SR2 (20)\n/d: SR3 (20)\n"
+    );
+    // A line S - N - D: N's path to D does not come back, but a neighbour whose
+    // only path to D is through S is never an alternate.
+    let line = {
+        let mut l = graph(&[("A", "B", 1), ("A", "C", 1), ("C", "D", 1)]);
+        l.push(prefixes("D", &[("/x", 0)]));
+        l
+    };
+    assert_eq!(dump_backups(&line, "C"), "");
+    assert_eq!(dump_backups(&line, "A"), "");
 }
 
 #[test]
@@ -795,11 +864,38 @@ proptest! {
             .into_iter()
             .map(|(p, (metric, mut nh, mut o))| {
                 nh.sort(); nh.dedup(); o.sort(); o.dedup();
-                (p, RibEntry { metric, next_hops: nh, origins: o })
+                (p, RibEntry { metric, next_hops: nh, origins: o, backups: Vec::new(), backup_metric: 0 })
             })
             .collect();
-        let rib = Rib::compute(&result, &lsas);
-        prop_assert_eq!(rib.routes, want);
+        let mut rib = Rib::compute(&result, &lsas);
+        prop_assert_eq!(&rib.routes, &want);
+
+        // LFA oracle [RFC 5286 §3.5]: neighbours not among the primaries with
+        // D(N,P) < D(N,S) + D(S,P) (an SG only for what it serves), lowest
+        // backup cost w(S,N) + D(N,P) kept.
+        lfa::add_backups(&Topology::from_lsas(&lsas), rid(root), &mut rib, &lsas);
+        for (name, e) in &rib.routes {
+            let mut cands: Vec<(u64, RouterId)> = Vec::new();
+            for nb in 0..net.n {
+                if nb == root || w[root][nb] >= INF || w[nb][root] >= INF || e.next_hops.contains(&rid(nb)) {
+                    continue;
+                }
+                let dnp = net.prefixes.iter()
+                    .filter(|&&(o, k, _)| pname(k) == *name && o != root && net.has_lsa[o] && (!net.sg[nb] || o == nb))
+                    .filter(|&&(o, _, _)| d[nb][o] < INF)
+                    .map(|&(o, _, m)| d[nb][o] + u64::from(m))
+                    .min();
+                let Some(dnp) = dnp else { continue };
+                if net.sg[nb] || dnp < d[nb][root] + e.metric {
+                    cands.push((w[root][nb] + dnp, rid(nb)));
+                }
+            }
+            let lowest = cands.iter().map(|c| c.0).min();
+            let mut want: Vec<RouterId> = cands.iter().filter(|c| Some(c.0) == lowest).map(|c| c.1).collect();
+            want.sort();
+            prop_assert_eq!(&e.backups, &want, "backups of {}", name);
+            prop_assert_eq!(e.backup_metric, lowest.unwrap_or(0));
+        }
     }
 
     #[test]
@@ -810,7 +906,7 @@ proptest! {
         let mk = |m: &BTreeMap<usize, (u64, u64)>| Rib {
             routes: m
                 .iter()
-                .map(|(&k, &(metric, h))| (pname(k), RibEntry { metric, next_hops: vec![RouterId(h)], origins: vec![RouterId(9)] }))
+                .map(|(&k, &(metric, h))| (pname(k), RibEntry { metric, next_hops: vec![RouterId(h)], origins: vec![RouterId(9)], backups: Vec::new(), backup_metric: 0 }))
                 .collect(),
         };
         let (ra, rb) = (mk(&a), mk(&b));

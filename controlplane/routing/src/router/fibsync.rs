@@ -9,6 +9,10 @@
 //! adjacency changes (a link going down removes its next hops at once, before
 //! SPF confirms) and RIB changes are covered by the same code; routes whose
 //! first hops have no Up adjacency left are removed.
+//!
+//! Each route also carries its loop-free alternates ([`crate::lfa`]) as next
+//! hops of the higher backup cost: the forwarder ignores them while a primary
+//! is up, and they take over as soon as the primaries' adjacencies go down.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +20,7 @@ use dmsc_fib::{FibChange, NextHop};
 use dmsc_wire::name::Name;
 
 use super::{Action, Router};
+use crate::lfa;
 use crate::rib::Rib;
 use crate::spf::{self, Topology};
 use crate::types::RouterId;
@@ -27,6 +32,9 @@ impl Router {
         let topo = Topology::from_lsas(self.lsdb.live());
         let tree = spf::spf(&topo, self.cfg.id);
         self.rib = Rib::compute(&tree, self.lsdb.live());
+        if self.cfg.loop_free_alternates {
+            lfa::add_backups(&topo, self.cfg.id, &mut self.rib, self.lsdb.live());
+        }
     }
 
     /// Next hops towards first-hop router `r` over Up adjacencies of minimal metric.
@@ -58,6 +66,10 @@ impl Router {
             let mut hops = Vec::new();
             for r in &entry.next_hops {
                 self.next_hops_to(*r, cost, &mut hops);
+            }
+            let backup_cost = u32::try_from(entry.backup_metric).unwrap_or(u32::MAX);
+            for r in &entry.backups {
+                self.next_hops_to(*r, backup_cost, &mut hops);
             }
             if !hops.is_empty() {
                 hops.sort();

@@ -42,6 +42,7 @@ fn cfg(id: u64, prefixes: &[&str]) -> RouterConfig {
         keychain: keychain(),
         crypto_seq_base: 100,
         timers: Timers::default(),
+        loop_free_alternates: true,
     }
 }
 

@@ -139,6 +139,8 @@ pub struct Builder {
     pub keychain: Keychain,
     pub impair: Impair,
     pub seed: u64,
+    /// `RouterConfig::loop_free_alternates` of every router.
+    pub lfa: bool,
 }
 
 impl Builder {
@@ -150,6 +152,7 @@ impl Builder {
             keychain: chain1(1, "domain secret one"),
             impair: Impair::default(),
             seed: 1,
+            lfa: true,
         }
     }
 
@@ -206,6 +209,7 @@ impl Builder {
                     keychain: self.keychain.clone(),
                     crypto_seq_base: 1_000,
                     timers: self.timers.clone(),
+                    loop_free_alternates: self.lfa,
                 };
                 let router = Router::new(cfg.clone(), t0);
                 Node {
@@ -529,16 +533,26 @@ impl Sim {
     }
 
     /// A node's FIB model as text, one route per line:
-    /// `<prefix> <cost> <neighbour>[,<neighbour>...]`, neighbours named by the
-    /// node at the other end of the (port, MAC) next hop (`?` if no such link).
+    /// `<prefix> <cost> <neighbour>[,<neighbour>...][ | <backup cost> <neighbour>...]`,
+    /// neighbours named by the node at the other end of the (port, MAC) next
+    /// hop (`?` if no such link); the primaries (lowest cost) first, then the
+    /// loop-free alternates.
     pub fn fib_dump(&self, node: usize) -> String {
         let mut lines: Vec<String> = Vec::new();
         for (n, hops) in &self.nodes[node].fib {
-            let mut names: Vec<String> = hops.iter().map(|h| self.hop_name(node, h)).collect();
-            names.sort();
-            let cost = hops.first().map_or(0, |h| h.cost);
-            assert!(hops.iter().all(|h| h.cost == cost), "one cost per route");
-            lines.push(format!("{n} {cost} {}\n", names.join(",")));
+            let mut costs: Vec<u32> = hops.iter().map(|h| h.cost).collect();
+            costs.sort_unstable();
+            costs.dedup();
+            let groups: Vec<String> = costs
+                .iter()
+                .map(|&c| {
+                    let mut names: Vec<String> =
+                        hops.iter().filter(|h| h.cost == c).map(|h| self.hop_name(node, h)).collect();
+                    names.sort();
+                    format!("{c} {}", names.join(","))
+                })
+                .collect();
+            lines.push(format!("{n} {}\n", groups.join(" | ")));
         }
         lines.sort();
         lines.concat()
