@@ -183,6 +183,9 @@ pub struct RoutingCounters {
     pub lsa_duplicate: u64,
     /// Received LSAs older than ours (ours sent back).
     pub lsa_older: u64,
+    /// Received copies of our own LSA, identical but about to expire before
+    /// our refresh (from before a restart): re-originated above them.
+    pub lsa_stale_own: u64,
     /// Purges installed (received, or made for our withdrawn fragments).
     pub lsa_purged: u64,
     /// LSAs whose lifetime ran out here.
@@ -212,6 +215,7 @@ impl RoutingCounters {
             ("lsa_installed", self.lsa_installed),
             ("lsa_duplicate", self.lsa_duplicate),
             ("lsa_older", self.lsa_older),
+            ("lsa_stale_own", self.lsa_stale_own),
             ("lsa_purged", self.lsa_purged),
             ("lsa_expired", self.lsa_expired),
             ("lsa_originated", self.lsa_originated),

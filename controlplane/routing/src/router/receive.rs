@@ -16,7 +16,15 @@
 //! - older: send ours back;
 //! - our own origin and newer than ours (or unknown to us): if we still
 //!   originate that fragment, originate it again above the received sequence
-//!   number; if not, purge it at that sequence number [RFC 2328 §13.4].
+//!   number; if not, purge it at that sequence number [RFC 2328 §13.4];
+//! - our own origin, the *same* instance (sequence number and checksum) but
+//!   with so much less lifetime left that it would expire in the network
+//!   before our next refresh: originate it again above that number. This is
+//!   a restarted router that, counting up from 1, re-created exactly the LSA
+//!   it had before; the neighbours keep their older copy as "the same"
+//!   [RFC 2328 §13.1; ISO 10589 §7.3.16], which would otherwise age out and
+//!   be purged while we still originate it (RFC 2328's MaxAgeDiff rule
+//!   addresses the same situation on the receiving side).
 
 use std::cmp::Ordering;
 use std::time::Instant;
@@ -99,6 +107,20 @@ impl Router {
         }
     }
 
+    /// Whether a received copy of our own LSA, identical to ours, has so much
+    /// less lifetime left that it would expire before our next refresh
+    /// reaches the network: remaining(received) < remaining(ours) −
+    /// (lifetime − refresh) + 60 s of flooding margin. Copies that merely
+    /// travelled (a few seconds older) never qualify.
+    fn expires_before_refresh(&self, lsa: &Lsa, now: Instant) -> bool {
+        let Some(ours) = self.lsdb.header(&lsa.header.id, now) else {
+            return false;
+        };
+        let t = &self.cfg.timers;
+        let slack_s = t.lsa_lifetime.saturating_sub(t.lsa_refresh).as_secs().saturating_sub(60);
+        u64::from(lsa.header.remaining_lifetime_s) + slack_s < u64::from(ours.remaining_lifetime_s)
+    }
+
     fn receive_lsa(&mut self, now: Instant, port: PortIndex, mut lsa: Lsa) {
         if lsa.header.remaining_lifetime_s == 0 || lsa.body == LsaBody::Purged {
             lsa = lsdb::purge_of(&lsa.header);
@@ -112,6 +134,10 @@ impl Router {
                 self.ack(port, &lsa);
                 if let Some(p) = self.ports.get_mut(&port) {
                     p.flood.clear(&id);
+                }
+                if id.origin == self.cfg.id && self.own.contains_key(&id) && self.expires_before_refresh(&lsa, now) {
+                    self.counters.lsa_stale_own += 1;
+                    self.reoriginate(now, id, Some(lsa.header.seq));
                 }
                 return;
             }

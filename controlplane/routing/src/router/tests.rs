@@ -421,6 +421,44 @@ fn stale_own_lsa_is_superseded() {
 }
 
 #[test]
+fn identical_own_lsa_about_to_expire_is_reoriginated() {
+    let t0 = Instant::now();
+    let mut r = pair(t0);
+    tick(&mut r, t0);
+    let id = LsaId {
+        kind: LsaKind::Prefix,
+        origin: RouterId(1),
+        fragment: 0,
+    };
+    let mine = |r: &Router| r.lsdb(t0).into_iter().find(|l| l.header.id == id).unwrap();
+    let ours = mine(&r[0]);
+    let receive = |r: &mut Router, remaining_lifetime_s: u16, crypto: u64| {
+        let mut copy = ours.clone();
+        copy.header.remaining_lifetime_s = remaining_lifetime_s;
+        let pdu = Pdu { sender: RouterId(2), body: PduBody::Lsu(Lsu { lsas: vec![copy] }) };
+        let bytes = wire::encode(&pdu, keychain().send_key(), crypto).unwrap();
+        r.handle(t0, Input::Received { port: 0, src_mac: MAC[1], payload: &bytes })
+    };
+    // The same instance a few seconds older (it travelled): just a duplicate.
+    let before = r[0].counters().lsa_duplicate;
+    receive(&mut r[0], ours.header.remaining_lifetime_s - 5, 2_000_000);
+    assert_eq!(r[0].counters().lsa_duplicate, before + 1);
+    assert_eq!(mine(&r[0]).header.seq, ours.header.seq);
+    assert_eq!(r[0].counters().lsa_stale_own, 0);
+    // The same instance with 400 s left while ours has 1200 s and is refreshed
+    // in 900 s: it would expire in the network first. Re-originated above it.
+    let acts = receive(&mut r[0], 400, 3_000_000);
+    assert_eq!(r[0].counters().lsa_stale_own, 1);
+    let now_mine = mine(&r[0]);
+    assert_eq!(now_mine.header.seq, ours.header.seq + 1);
+    assert_eq!(now_mine.body, ours.body);
+    let pdus: Vec<Pdu> = sends(&acts).iter().map(|(_, _, p)| decode(p)).collect();
+    assert!(pdus.iter().any(
+        |p| matches!(&p.body, PduBody::Lsu(l) if l.lsas.iter().any(|l| l.header.seq == ours.header.seq + 1))
+    ));
+}
+
+#[test]
 fn many_prefixes_fragment_and_fit() {
     let t0 = Instant::now();
     let names: Vec<String> = (0..400)
