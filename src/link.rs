@@ -33,9 +33,13 @@ fn open(iface: &str, timeout: Duration) -> Result<Capture<Active>> {
 }
 
 /// Sends `frames` on `iface`, at most `rate_pps` frames per second (0 = as
-/// fast as the socket takes them). Returns the number sent.
+/// fast as the socket takes them). Returns the number sent. Prints `sending N
+/// frames on IFACE` to stderr just before the first frame (so a caller can
+/// time events against the stream).
 pub fn send(iface: &str, frames: &[Vec<u8>], rate_pps: u64) -> Result<usize> {
     let mut cap = open(iface, Duration::from_millis(100))?;
+    eprintln!("sending {} frames on {iface}", frames.len());
+    let _ = std::io::stderr().flush();
     let start = Instant::now();
     for (i, f) in frames.iter().enumerate() {
         if rate_pps > 0 {

@@ -91,6 +91,9 @@ struct Args {
     /// false`): the repair then waits for SPF (RFC 8405 initial delay).
     #[arg(long)]
     no_lfa: bool,
+    /// Work directory (pcaps; the routers' run directory) [default: a new one under /tmp].
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
     /// Keep the work directory (pcaps, router logs) for inspection.
     #[arg(long)]
     keep: bool,
@@ -109,6 +112,10 @@ struct RunResult {
     rate_pps: f64,
     /// Time from the kill until the sender's SG had a route again (FIB poll, 5 ms).
     repair_ms: Option<f64>,
+    /// Share of the frames sent before the failure (less the last 100 ms)
+    /// that arrived: below 99 % the path was not forwarding cleanly before
+    /// the failure and the run does not measure convergence.
+    before_share: f64,
 }
 
 impl RunResult {
@@ -141,7 +148,10 @@ fn main() -> Result<()> {
         args.fail
     );
     ensure!(args.rate_pps > 0 && args.runs > 0, "--rate-pps and --runs must be positive");
-    let work = std::env::temp_dir().join(format!("dmsc-convergence-{}", std::process::id()));
+    let work = args
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("dmsc-convergence-{}", std::process::id())));
     std::fs::create_dir_all(&work)?;
     base.name = format!("cv{}", std::process::id() % 100_000);
     base.run_dir = Some(work.join("run"));
@@ -165,15 +175,17 @@ fn main() -> Result<()> {
         args.after_ms
     );
     println!(
-        "{:>3} {:>8} {:>8} {:>6} {:>9} {:>14} {:>9} {:>5} {:>5} {:>10}",
+        "{:>3} {:>8} {:>8} {:>6} {:>9} {:>14} {:>9} {:>5} {:>5} {:>10}  valid",
         "run", "sent", "recv", "lost", "rate/s", "convergence ms", "gap ms", "dup", "reord", "repair ms"
     );
     let mut results = Vec::new();
+    let mut invalid = 0;
     for run in 1..=args.runs {
         let r = one_run(&args, &base, &work, &dmscd, &dmsc)
             .with_context(|| format!("run {run} (router logs were kept under /tmp/dmsc-topo-{}-logs if bring-up failed)", base.name))?;
+        let valid = r.before_share >= 0.99;
         println!(
-            "{:>3} {:>8} {:>8} {:>6} {:>9.0} {:>14.1} {:>9.1} {:>5} {:>5} {:>10}",
+            "{:>3} {:>8} {:>8} {:>6} {:>9.0} {:>14.1} {:>9.1} {:>5} {:>5} {:>10}  {}",
             run,
             r.sent,
             r.received,
@@ -183,20 +195,33 @@ fn main() -> Result<()> {
             r.gap_ms(),
             r.duplicates,
             r.reordered,
-            r.repair_ms.map_or("-".to_string(), |v| format!("{v:.0}"))
+            r.repair_ms.map_or("-".to_string(), |v| format!("{v:.0}")),
+            if valid {
+                "yes".to_string()
+            } else {
+                format!("no: {:.1} % of the frames before the failure arrived", r.before_share * 100.0)
+            }
         );
-        results.push(r);
+        if valid {
+            results.push(r);
+        } else {
+            invalid += 1;
+        }
+    }
+    if results.is_empty() {
+        bail!("no valid run: the path did not forward before the failure in any of {} runs", args.runs);
     }
     let mut conv: Vec<f64> = results.iter().map(RunResult::convergence_ms).collect();
     conv.sort_by(f64::total_cmp);
     let lost: usize = results.iter().map(|r| r.lost).sum();
     let sent: usize = results.iter().map(|r| r.sent).sum();
     println!(
-        "convergence (lost / offered rate): median {:.1} ms (min {:.1}, max {:.1}) over {} runs; {} of {} frames lost in all",
+        "convergence (lost / offered rate): median {:.1} ms (min {:.1}, max {:.1}) over {} valid runs ({} invalid); {} of {} frames lost in those",
         conv[conv.len() / 2],
         conv[0],
         conv[conv.len() - 1],
         conv.len(),
+        invalid,
         lost,
         sent
     );
@@ -286,7 +311,6 @@ fn one_run(args: &Args, base: &Topology, work: &Path, dmscd: &Path, dmsc: &Path)
     BufReader::new(capture.0.stderr.take().context("capture stderr")?).read_line(&mut line)?;
     ensure!(line.starts_with("capturing on"), "capture did not start: {line}");
 
-    let started = Instant::now();
     let mut sender = Reap(
         Command::new("ip")
             .args(["netns", "exec", &t.netns(&args.from)])
@@ -299,6 +323,12 @@ fn one_run(args: &Args, base: &Topology, work: &Path, dmscd: &Path, dmsc: &Path)
             .spawn()
             .context("starting dmsc send")?,
     );
+    // The stream's time zero: the sender says so right before its first frame.
+    let mut sender_err = BufReader::new(sender.0.stderr.take().context("sender stderr")?);
+    let mut line = String::new();
+    sender_err.read_line(&mut line)?;
+    let started = Instant::now();
+    ensure!(line.starts_with("sending"), "dmsc send did not start: {line}");
     let mut repair_ms = None;
     if args.fail != "none" {
         std::thread::sleep(Duration::from_millis(args.before_ms).saturating_sub(started.elapsed()));
@@ -312,7 +342,7 @@ fn one_run(args: &Args, base: &Topology, work: &Path, dmscd: &Path, dmsc: &Path)
     let send_time = started.elapsed();
     if !status.success() {
         let mut err = String::new();
-        std::io::Read::read_to_string(&mut sender.0.stderr.take().context("sender stderr")?, &mut err)?;
+        std::io::Read::read_to_string(&mut sender_err, &mut err)?;
         bail!("dmsc send failed ({status}): {err}");
     }
     let status = capture.0.wait()?;
@@ -333,6 +363,12 @@ fn one_run(args: &Args, base: &Topology, work: &Path, dmscd: &Path, dmsc: &Path)
         last = Some(last.map_or(i, |l| l.max(i)));
     }
     let received = seen.iter().filter(|s| **s).count();
+    let before = (args.rate_pps * args.before_ms.saturating_sub(100) / 1000) as usize;
+    let before_share = if before == 0 {
+        1.0
+    } else {
+        seen.iter().take(before).filter(|s| **s).count() as f64 / before as f64
+    };
     let longest_gap = seen.split(|s| *s).map(<[bool]>::len).max().unwrap_or(0);
     Ok(RunResult {
         sent: count,
@@ -343,6 +379,7 @@ fn one_run(args: &Args, base: &Topology, work: &Path, dmscd: &Path, dmsc: &Path)
         longest_gap,
         rate_pps: count as f64 / send_time.as_secs_f64(),
         repair_ms,
+        before_share,
     })
 }
 
