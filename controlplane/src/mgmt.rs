@@ -185,7 +185,7 @@ impl Management for Service {
             .collect();
         Ok(Response::new(pb::FibReply {
             node: Some(s.node.clone()),
-            version: s.writer.version(),
+            version: s.writer.generation(),
             total: s.writer.len() as u64,
             routes,
         }))
@@ -215,7 +215,7 @@ impl Management for Service {
         s.apply(changes).map_err(|e| Status::resource_exhausted(e.to_string()))?;
         Ok(Response::new(pb::RouteBatchReply {
             changed,
-            fib_version: s.writer.version(),
+            fib_version: s.writer.generation(),
             publish_us: t0.elapsed().as_micros() as u64,
         }))
     }

@@ -97,6 +97,8 @@ pub struct FibWriter {
     slab_len: u32,
     /// Version stamp of the live copy.
     version: u64,
+    /// The stamp of the FIB the writer took over (random, see [`FibWriter::new`]).
+    first_version: u64,
 }
 
 impl std::fmt::Debug for FibWriter {
@@ -132,6 +134,7 @@ impl FibWriter {
             index,
             free: Vec::new(),
             version,
+            first_version: version,
         };
         let rcu = Arc::clone(&writer.rcu);
         (writer, rcu)
@@ -267,5 +270,11 @@ impl FibWriter {
     /// Version stamp of the live copy ([`Fib::version`]).
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// Publications since the writer took over the FIB (0: the FIB it was
+    /// given): what an operator reads as the FIB's version number.
+    pub fn generation(&self) -> u64 {
+        self.version.wrapping_sub(self.first_version)
     }
 }

@@ -223,6 +223,7 @@ fn failed_batch_changes_nothing() {
     let mut r = rcu.register();
     r.offline();
     let v = w.version();
+    assert_eq!(w.generation(), 0);
     let err = w
         .apply([
             FibChange::Remove(n("/a")),
@@ -232,6 +233,7 @@ fn failed_batch_changes_nothing() {
         .unwrap_err();
     assert_eq!(err, FibError::NoNextHop { route: 2 });
     assert_eq!(w.version(), v);
+    assert_eq!(w.generation(), 0, "a failed batch publishes nothing");
     assert_eq!(w.len(), 1);
     with_live(&mut r, |f| {
         assert_eq!(f.version(), v);
@@ -240,6 +242,7 @@ fn failed_batch_changes_nothing() {
     });
     // The writer still works afterwards.
     w.apply([FibChange::Upsert(n("/b"), vec![hop(2)])]).unwrap();
+    assert_eq!(w.generation(), 1);
     with_live(&mut r, |f| assert_eq!(port(f, "/b"), Some(2)));
 }
 
