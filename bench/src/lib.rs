@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod churn;
 pub mod fib;
 pub mod latency;
 pub mod testpmd;

@@ -4,6 +4,16 @@
 //! (by two independent counts), every latency is positive and under 1 s, and its port
 //! counters match dmscd's. No timing is asserted.
 //!
+//! The second test adds FIB churn (`--churn 20000`): the churn set is installed through
+//! dmscd's management API, and a third 100 kpps trial runs while its routes are replaced;
+//! the harness fails unless the batches were answered, every replaced route changed a FIB
+//! entry (the replies' `changed`, and dmscd's `fib_changes` counter equal to the install
+//! plus the replacements), the probe route is an `api` route, frames came back with the
+//! second next hop's MAC, and the counters add up as above.
+//!
+//! The two tests run one after the other (a lock): in parallel they would share the two
+//! cores. Each has its own scratch directory; EAL file prefixes carry the harness's pid.
+//!
 //! Needs root, DPDK 22.11 with the memif driver, two cores, and `dmscd` built next to the
 //! harness (`cargo build --bin dmscd` into the same target directory; `cargo test
 //! --workspace` builds it). The harness runs in its own process group, killed as a whole
@@ -13,31 +23,57 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_latency");
 
+/// One harness at a time (tests of one binary run in parallel).
+static SERIAL: Mutex<()> = Mutex::new(());
+
 #[test]
 fn latency_smoke_counters_add_up_and_nothing_is_left() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let r = smoke_run("plain", &["--smoke", "--fib", "1000", "--flows", "4"]);
+    assert!(r.stdout.contains("full blast: ") && r.stdout.contains("100000 pps: "), "{}", r.stdout);
+}
+
+#[test]
+fn latency_smoke_with_fib_churn() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let r = smoke_run("churn", &["--smoke", "--fib", "1000", "--flows", "4", "--churn", "20000"]);
+    let out = &r.stdout;
+    assert!(out.contains("100000 pps with churn: "), "{out}");
+    // The harness checked these; the test checks that it printed them.
+    assert!(out.contains("churn set: ") && out.contains("source api"), "{out}");
+    let line = out.lines().find(|l| l.starts_with("churn 20000 routes/s asked")).unwrap_or_else(|| panic!("no churn summary:\n{out}"));
+    assert!(line.contains(" 0 errors |"), "{line}");
+    let check = out.lines().find(|l| l.starts_with("churn check: ")).unwrap_or_else(|| panic!("no churn check:\n{out}"));
+    assert!(check.contains("fib_errors 0"), "{check}");
+}
+
+/// Runs the harness with `args` in its own scratch directory, checks the common
+/// outcome (success, counters printed, dmscd seen, nothing left behind), returns the run.
+fn smoke_run(tag: &str, args: &[&str]) -> common::Run {
     let bin_dir = common::bin_dir(HARNESS, &["dmscd"]);
-    let work = PathBuf::from(format!("/tmp/dmsc-latency-smoke-{}", std::process::id()));
-    let r = common::run(HARNESS, &["--smoke", "--fib", "1000", "--flows", "4"], &bin_dir, &work);
-    let (status, stdout, stderr, pid, dmscd_seen) = (r.status, r.stdout, r.stderr, r.pid, r.children);
+    let work = PathBuf::from(format!("/tmp/dmsc-latency-smoke-{tag}-{}", std::process::id()));
+    let r = common::run(HARNESS, args, &bin_dir, &work);
+    let (status, stdout, stderr, pid, dmscd_seen) = (&r.status, &r.stdout, &r.stderr, r.pid, &r.children);
     assert!(status.success(), "harness failed ({status}):\n{stderr}\n{stdout}");
     assert!(stdout.contains("smoke: ok"), "{stdout}");
-    assert!(stdout.contains("full blast: ") && stdout.contains("100000 pps: "), "{stdout}");
     assert!(stdout.contains("counters: generator sent"), "{stdout}");
     assert!(!dmscd_seen.is_empty(), "dmscd was never seen running as the harness's child");
     // Nothing left: processes of the group, scratch directory (memif sockets), EAL dirs.
     let left = common::group_members(pid);
     assert!(left.is_empty(), "processes left in the harness's group: {left:?}");
-    for p in &dmscd_seen {
+    for p in dmscd_seen {
         assert!(!Path::new(&format!("/proc/{p}")).exists(), "child {p} still exists");
     }
     assert!(!work.exists(), "scratch directory {} left behind", work.display());
-    for tag in ["gen", "dmscd"] {
+    for process in ["gen", "dmscd"] {
         for base in ["/var/run/dpdk", "/run/dpdk"] {
-            let dir = Path::new(base).join(format!("dmsc-lat-{pid}-{tag}"));
+            let dir = Path::new(base).join(format!("dmsc-lat-{pid}-{process}"));
             assert!(!dir.exists(), "EAL runtime directory {} left behind", dir.display());
         }
     }
+    r
 }

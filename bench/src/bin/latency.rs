@@ -26,6 +26,19 @@
 //!    `sent = received + lost` by two independent counts, every latency is positive and
 //!    under 1 s, and our port counters match dmscd's.
 //!
+//! FIB churn (`--churn R`, `dmsc_bench::churn`): a tenth of the FIB (`--churn-set`, always
+//! including the routes the traffic hits) is installed through dmscd's management API
+//! instead of the routes file (static routes would shadow API replacements), and while
+//! a trial runs, a client thread replaces those routes at `R` routes/s in batches of
+//! `--churn-batch`, alternating two next hops on the sink's port. Every trial of the
+//! sweep is then run twice at the same offered rate, with and without churn (order
+//! alternating by run), and full blast too; each trial also records the received and
+//! offered rate per 100-ms window (lowest vs median = the rate dip), how often dmscd's
+//! lcore thread was preempted, and where its control thread ran. With `--smoke` it also
+//! checks that the batches changed FIB entries (replies' `changed`, dmscd's
+//! `fib_changes` counter, `ShowFib`'s source `api`) and that frames carried the second
+//! next hop's MAC.
+//!
 //! Every exit path kills and reaps dmscd (its handle's `Drop`), SIGINT/SIGTERM end the
 //! current phase and take the same path, and the scratch directory (memif sockets, logs)
 //! and both EAL runtime directories are removed.
@@ -43,10 +56,13 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
 use dmsc_bench::latency::frame::{read_stamp, write_tx_tsc, Stamp, Template};
 use dmsc_bench::latency::pacing::Pacer;
-use dmsc_bench::latency::router::{self, cpu_ticks, Dmscd, DmscdSpec, RouterCounters};
+use dmsc_bench::churn::{self, ChurnSpec, ChurnSummary, Churner};
+use dmsc_bench::latency::router::{
+    self, cpu_ticks, Dmscd, DmscdSpec, RouterCounters, StartOptions, CHURN_ALT_MAC, NEIGHBOR_MAC,
+};
 use dmsc_bench::latency::search::LossSearch;
 use dmsc_bench::latency::seq::{Receipt, SeqTracker};
-use dmsc_bench::latency::stats::{median, new_histogram, TrialResult};
+use dmsc_bench::latency::stats::{median, new_histogram, TrialResult, WindowRates};
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
 use dpdk::{Eal, MbufArray, Mempool, Port, PortConfig, RxQueue, TxQueue, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY};
@@ -55,6 +71,10 @@ use dpdk::{Eal, MbufArray, Mempool, Port, PortConfig, RxQueue, TxQueue, DEFAULT_
 const MAX_BURST: usize = 32;
 /// Sanity bound of the smoke mode: no latency may exceed this.
 const SMOKE_MAX_LATENCY_US: f64 = 1e6;
+/// Length of the windows the received and offered rates are counted in, seconds.
+const WINDOW_S: f64 = 0.1;
+/// Routes per `UpdateRoutes` call when installing the churn set.
+const INSTALL_BATCH: usize = 10_000;
 
 #[derive(Parser, Debug, Clone)]
 #[command(name = "latency", about = "dmscd forwarding latency and RFC 2544 zero-loss rate over net_memif")]
@@ -129,6 +149,56 @@ struct Args {
     /// Keep the scratch directory.
     #[arg(long)]
     keep: bool,
+    /// FIB churn: replace this many routes per second through dmscd's management API
+    /// during every trial, and run each trial with and without it (0 = no churn).
+    #[arg(long, default_value_t = 0.0)]
+    churn: f64,
+    /// Routes per `UpdateRoutes` call of the churn (default: `--churn` / 100, one batch
+    /// every ~10 ms; at most the churn set).
+    #[arg(long)]
+    churn_batch: Option<usize>,
+    /// Prefixes installed through the API and replaced by the churn (default: a tenth of
+    /// `--fib`), spread over the FIB; the routes the traffic hits are always added.
+    #[arg(long)]
+    churn_set: Option<usize>,
+    /// CPUs dmscd is started with (its affinity before its EAL pins the lcore):
+    /// `inherit` (default: this program's, i.e. its EAL lcore's core `--gen-core`, since
+    /// dmscd is started after EAL initialisation), `all` (the machine's online CPUs, as
+    /// when started from a shell or systemd), or a `taskset` list. dmscd's control and
+    /// statistics threads keep this affinity: with `inherit` they share the generator's
+    /// core and never run on the lcore's.
+    #[arg(long, default_value = "inherit")]
+    dmscd_cpus: String,
+    /// Pin dmscd's control thread (`dmsc-control`: management API and FIB writer) to this
+    /// core, or `any` (default: leave it on `--dmscd-cpus`).
+    #[arg(long, default_value = "any")]
+    control_core: String,
+    /// Nice value for dmscd's control thread (`renice`; e.g. -10: when it shares a core
+    /// with the polling lcore, the scheduler then gives it the larger share it asks for,
+    /// instead of half).
+    #[arg(long, allow_hyphen_values = true)]
+    control_nice: Option<i32>,
+    /// log2 of the memif ring size on both links (dmscd, the memif client, sets it;
+    /// 1..=14); default: the driver's, 10 (1024 slots). A ring of `2^r` slots absorbs a
+    /// stall of the router (or of this program's receive loop) of `2^r / rate` seconds.
+    #[arg(long)]
+    memif_rsize: Option<u8>,
+    /// Before each trial, wait up to this many seconds until other processes use under
+    /// 10 % of a core (this program and dmscd excluded); 0 = do not wait. Each trial
+    /// reports the CPU other processes used while it was measured either way.
+    #[arg(long, default_value_t = 0.0)]
+    quiet_wait_s: f64,
+    /// Pin the churn client thread to this core, or `any` (default).
+    #[arg(long, default_value = "any")]
+    churn_core: String,
+}
+
+/// `any` or a core number.
+fn parse_core(what: &str, s: &str) -> Result<Option<u32>> {
+    if s == "any" {
+        return Ok(None);
+    }
+    s.parse().map(Some).with_context(|| format!("{what} {s:?}: expected a core number or `any`"))
 }
 
 fn main() {
@@ -213,6 +283,22 @@ fn check_prerequisites(args: &Args, bin_dir: &Path) -> Result<()> {
     if !["huge", "no-huge"].contains(&args.mem.as_str()) {
         missing.push(format!("--mem {}: expected huge or no-huge", args.mem));
     }
+    let needs_taskset = args.dmscd_cpus != "inherit" || args.control_core != "any" || args.churn_core != "any";
+    let in_path = |tool: &str| {
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+    };
+    if args.control_nice.is_some() && !in_path("renice") {
+        missing.push("`renice` not in PATH (Debian: bsdutils), needed by --control-nice".to_owned());
+    }
+    if needs_taskset && !in_path("taskset") {
+        missing.push("`taskset` not in PATH (Debian: util-linux), needed unless --dmscd-cpus inherit".to_owned());
+    }
+    if args.memif_rsize.is_some_and(|r| !(1..=14).contains(&r)) {
+        missing.push("--memif-rsize must be in 1..=14".to_owned());
+    }
+    if args.churn < 0.0 || !args.churn.is_finite() {
+        missing.push(format!("--churn {}: routes per second must be >= 0", args.churn));
+    }
     if !["auto", "huge", "no-huge"].contains(&args.gen_mem.as_str()) {
         missing.push(format!("--gen-mem {}: expected auto, huge or no-huge", args.gen_mem));
     }
@@ -246,8 +332,61 @@ struct Gen {
     total_received: u64,
     /// Allocation failures (pool empty), all phases.
     alloc_failures: u64,
-    /// dmscd's process id (for its CPU share).
+    /// dmscd's process id (for its CPU share; also its lcore thread's id).
     router_pid: u32,
+    /// dmscd's control thread, if found.
+    control_tid: Option<u32>,
+    /// Destination MAC of the churn's second next hop.
+    alt_mac: [u8; 6],
+}
+
+/// The churn of a session: client, what to run, what was installed.
+struct ChurnCtx {
+    churner: Churner,
+    spec: ChurnSpec,
+    installed: u64,
+    /// A route the traffic hits (to show in the FIB).
+    probe: String,
+}
+
+/// One trial's results.
+struct Trial {
+    r: TrialResult,
+    cpu: CpuShare,
+    churn: Option<ChurnSummary>,
+}
+
+/// Busy time of all CPUs together (`/proc/stat` line `cpu`: all but idle and iowait),
+/// clock ticks (USER_HZ, 100/s).
+fn busy_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line.split_whitespace().skip(1).take(8).filter_map(|x| x.parse().ok()).collect();
+    v.iter().sum::<u64>().checked_sub(*v.get(3)? + *v.get(4)?)
+}
+
+/// Cores' worth of CPU other processes used between two samples: all CPUs' busy time
+/// minus what `pids` used, over `dt` seconds.
+fn others_share(busy: [Option<u64>; 2], ours: [[Option<u64>; 2]; 2], dt: f64) -> Option<f64> {
+    let all = busy[1]?.checked_sub(busy[0]?)?;
+    let mine = ours[1][0]?.saturating_sub(ours[0][0]?) + ours[1][1]?.saturating_sub(ours[0][1]?);
+    (dt > 0.0).then(|| all.saturating_sub(mine) as f64 / 100.0 / dt)
+}
+
+/// Waits (up to `max_s`) until other processes use under 10 % of a core over half a
+/// second; returns the seconds waited. `pids` (this process, dmscd) do not count.
+fn wait_quiet(max_s: f64, pids: [u32; 2], stop: &AtomicBool) -> f64 {
+    let t = Instant::now();
+    while max_s > 0.0 && t.elapsed().as_secs_f64() < max_s && !stop.load(Ordering::Relaxed) {
+        let (b0, p0) = (busy_ticks(), pids.map(cpu_ticks));
+        let t0 = Instant::now();
+        std::thread::sleep(Duration::from_millis(500));
+        let others = others_share([b0, busy_ticks()], [p0, pids.map(cpu_ticks)], t0.elapsed().as_secs_f64());
+        if others.is_some_and(|o| o < 0.10) {
+            break;
+        }
+    }
+    t.elapsed().as_secs_f64()
 }
 
 /// Share of one core (1.0 = never preempted) this process and dmscd got in a measured
@@ -256,12 +395,34 @@ struct Gen {
 struct CpuShare {
     gen: Option<f64>,
     router: Option<f64>,
+    /// Times dmscd's lcore thread was preempted (involuntary context switches).
+    lcore_preemptions: Option<u64>,
+    /// CPU time of dmscd's control thread, share of one core.
+    control: Option<f64>,
+    /// CPU time of every other process on the machine (all cores busy time minus this
+    /// process's and dmscd's), in cores.
+    others: Option<f64>,
+    /// Seconds waited for the machine to be quiet before the trial.
+    waited_s: f64,
 }
 
 impl CpuShare {
     fn text(&self) -> String {
         let p = |x: Option<f64>| x.map_or("?".to_owned(), |x| format!("{:.0} %", x * 100.0));
-        format!("CPU: generator {}, dmscd {}", p(self.gen), p(self.router))
+        format!(
+            "CPU: generator {}, dmscd {} (control thread {}; lcore preempted {} times), other processes {} of a core{}",
+            p(self.gen),
+            p(self.router),
+            p(self.control),
+            self.lcore_preemptions.map_or("?".to_owned(), |n| n.to_string()),
+            p(self.others),
+            if self.waited_s >= 0.5 { format!(" (waited {:.0} s for quiet)", self.waited_s) } else { String::new() }
+        )
+    }
+
+    /// Other processes took under 10 % of a core while measured (unknown: not quiet).
+    fn quiet(&self) -> bool {
+        self.others.is_some_and(|o| o < 0.10)
     }
 
     /// Both got at least 95 % of their core.
@@ -278,6 +439,30 @@ struct RxState {
     stale: u64,
     foreign: u64,
     nonpositive: u64,
+    /// TSC at the phase's start, and cycles per rate window.
+    start: u64,
+    win_cycles: u64,
+    /// Distinct receipts per window (empty: not counted).
+    windows: Vec<u64>,
+    /// Receipts that carried the churn's second next-hop MAC.
+    alt_mac: u64,
+}
+
+impl RxState {
+    fn idle(trial: u32, hz: u64) -> RxState {
+        RxState {
+            trial,
+            tracker: SeqTracker::new(),
+            hist: new_histogram(hz),
+            stale: 0,
+            foreign: 0,
+            nonpositive: 0,
+            start: 0,
+            win_cycles: 1,
+            windows: Vec::new(),
+            alt_mac: 0,
+        }
+    }
 }
 
 impl Gen {
@@ -289,10 +474,13 @@ impl Gen {
         }
         let now = dpdk::tsc();
         self.total_received += n as u64;
+        let (mut fresh, mut alt) = (0u64, 0u64);
         for m in arr.drain() {
             match read_stamp(m.data()) {
                 Ok(s) if s.trial == st.trial => match st.tracker.on_received(s.seq) {
                     Receipt::InOrder | Receipt::Reordered => {
+                        fresh += 1;
+                        alt += u64::from(m.data().get(..6) == Some(&self.alt_mac[..]));
                         if now > s.tx_tsc {
                             st.hist.saturating_record(now - s.tx_tsc);
                         } else {
@@ -304,6 +492,11 @@ impl Gen {
                 Ok(_) => st.stale += 1,
                 Err(_) => st.foreign += 1,
             }
+        }
+        st.alt_mac += alt;
+        let w = (now.saturating_sub(st.start) / st.win_cycles) as usize;
+        if let Some(x) = st.windows.get_mut(w) {
+            *x += fresh;
         }
     }
 
@@ -323,16 +516,14 @@ impl Gen {
     fn phase(&mut self, rate_pps: Option<f64>, d: Duration, drain: Duration, stop: &AtomicBool, sent_end: &mut dyn FnMut()) -> TrialResult {
         let trial = self.next_trial;
         self.next_trial = self.next_trial.wrapping_add(1);
-        let mut st = RxState {
-            trial,
-            tracker: SeqTracker::new(),
-            hist: new_histogram(self.hz),
-            stale: 0,
-            foreign: 0,
-            nonpositive: 0,
-        };
+        let mut st = RxState::idle(trial, self.hz);
         let start = dpdk::tsc();
         let end = start + (d.as_secs_f64() * self.hz as f64) as u64;
+        st.start = start;
+        st.win_cycles = ((WINDOW_S * self.hz as f64) as u64).max(1);
+        let n_windows = (d.as_secs_f64() / WINDOW_S + 1e-9).floor() as usize;
+        st.windows = vec![0; n_windows];
+        let mut tx_windows = vec![0u64; n_windows];
         let mut pacer = Pacer::new(start, self.hz, rate_pps, MAX_BURST);
         let (mut offered, mut refused) = (0u64, 0u64);
         let flows = self.templates.len().max(1);
@@ -373,6 +564,9 @@ impl Gen {
                         self.total_accepted += k as u64;
                         refused += tx.len() as u64;
                         offered += n as u64;
+                        if let Some(x) = tx_windows.get_mut(((now - start) / st.win_cycles) as usize) {
+                            *x += n as u64;
+                        }
                     } else {
                         // Frame larger than an mbuf: cannot happen for frames ≤ MTU.
                         self.alloc_failures += 1;
@@ -396,38 +590,78 @@ impl Gen {
             nonpositive: st.nonpositive,
             hist: st.hist,
             tsc_hz: self.hz,
+            window_s: WINDOW_S,
+            rx_windows: st.windows,
+            tx_windows,
+            alt_mac: st.alt_mac,
         }
     }
 
-    /// A trial: warm-up (not measured, no drain), then the measured phase and its drain.
-    /// Also returns the share of a core this process and dmscd got while measured.
-    fn trial(&mut self, args: &Args, rate_pps: Option<f64>, measure_s: f64, stop: &AtomicBool) -> Result<(TrialResult, CpuShare)> {
+    /// A trial: warm-up (not measured, no drain), then the measured phase and its drain;
+    /// with `churn`, the churn runs from before the warm-up to the end of the drain. Also
+    /// returns the share of a core this process and dmscd got while measured, how often
+    /// dmscd's lcore was preempted and its control thread's CPU time.
+    fn trial(&mut self, args: &Args, rate_pps: Option<f64>, measure_s: f64, stop: &AtomicBool, churn: Option<&ChurnCtx>) -> Result<Trial> {
+        let pids = [std::process::id(), self.router_pid];
+        let waited = wait_quiet(args.quiet_wait_s, pids, stop);
+        let running = churn.map(|c| c.churner.start(c.spec.clone())).transpose()?;
         if args.warmup_s > 0.0 {
             self.phase(rate_pps, Duration::from_secs_f64(args.warmup_s), Duration::ZERO, stop, &mut || {});
         }
-        let pids = [std::process::id(), self.router_pid];
+        let (rp, ctid) = (self.router_pid, self.control_tid);
+        let threads = move || {
+            (churn::thread_preemptions(rp, rp), ctid.and_then(|t| churn::thread_cpu_ticks(rp, t)))
+        };
         let before = pids.map(cpu_ticks);
+        let busy_before = busy_ticks();
+        let threads_before = threads();
         let t0 = Instant::now();
         let mut after = [None, None];
+        let mut busy_after = None;
+        let mut threads_after = (None, None);
         let mut dt = 0.0;
         let r = self.phase(rate_pps, Duration::from_secs_f64(measure_s), Duration::from_millis(args.drain_ms), stop, &mut || {
             // The drain is left out of the window (this process then only receives).
             after = pids.map(cpu_ticks);
+            busy_after = busy_ticks();
+            threads_after = threads();
             dt = t0.elapsed().as_secs_f64();
         });
+        let churn = running.map(|r| r.stop()).transpose()?;
         let share = |i: usize| Some(after[i]?.saturating_sub(before[i]?) as f64 / 100.0 / dt);
-        let cpu = CpuShare { gen: share(0), router: share(1) };
+        let cpu = CpuShare {
+            gen: share(0),
+            router: share(1),
+            lcore_preemptions: threads_after.0.zip(threads_before.0).map(|(a, b)| a.saturating_sub(b)),
+            control: threads_after.1.zip(threads_before.1).map(|(a, b)| a.saturating_sub(b) as f64 / 100.0 / dt),
+            others: others_share([busy_before, busy_after], [before, after], dt),
+            waited_s: waited,
+        };
         if stop.load(Ordering::Relaxed) {
             bail!("interrupted");
         }
-        Ok((r, cpu))
+        Ok(Trial { r, cpu, churn })
     }
 }
 
 fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Result<()> {
     let t = Instant::now();
-    let routes = router::write_routes(&work.join("routes.txt"), args.fib, args.components)?;
+    // With churn, the churn set goes through the API, not the routes file.
+    let flow_routes = router::flow_route_indices(args.fib, args.flows);
+    let churn_idx = if args.churn > 0.0 {
+        churn::churn_indices(args.fib, args.churn_set.unwrap_or(args.fib / 10).max(1), &flow_routes)
+    } else {
+        Vec::new()
+    };
+    let routes = router::write_routes_except(&work.join("routes.txt"), args.fib, args.components, &churn_idx)?;
     let names = router::dest_names(&routes, args.flows, args.components)?;
+    let probe = routes[flow_routes[0]].to_string();
+    // Spawned before EAL initialisation, so not bound to the generator's core.
+    let churner = if churn_idx.is_empty() {
+        None
+    } else {
+        Some(Churner::spawn(churn_idx.iter().map(|i| routes[*i].to_string()).collect())?)
+    };
     drop(routes);
     let src: Name = "/bench/latency".parse()?;
     let templates: Vec<Template> = names
@@ -488,7 +722,13 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         in_sock,
         out_sock,
     };
-    let mut dmscd = Dmscd::start(&spec, Duration::from_secs(180))?;
+    let cpus = match args.dmscd_cpus.as_str() {
+        "all" => Some(router::online_cpus()?),
+        "inherit" => None,
+        list => Some(list.to_owned()),
+    };
+    let opts = StartOptions { cpus, memif_rsize: args.memif_rsize };
+    let mut dmscd = Dmscd::start_with(&spec, Duration::from_secs(180), &opts)?;
     let start = Instant::now();
     while !(tx_port.link().up && rx_port.link().up) {
         if let Some(st) = dmscd.exited() {
@@ -498,6 +738,34 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         ensure!(!stop.load(Ordering::Relaxed), "interrupted");
         std::thread::sleep(Duration::from_millis(10));
     }
+    let churn = match churner {
+        Some(c) => Some(setup_churn(args, c, &spec, dmscd.pid(), probe)?),
+        None => None,
+    };
+    let control_tid = churn::thread_named(dmscd.pid(), "dmsc-control");
+    if let Some(core) = parse_core("--control-core", &args.control_core)? {
+        churn::pin_thread(control_tid.context("dmscd's control thread (dmsc-control) not found")?, core)?;
+    }
+    if let Some(nice) = args.control_nice {
+        churn::renice_thread(control_tid.context("dmscd's control thread (dmsc-control) not found")?, nice)?;
+    }
+    let allowed = |pid: u32, tid: Option<u32>| {
+        tid.and_then(|t| churn::thread_status(pid, t, "Cpus_allowed_list")).unwrap_or_else(|| "?".into())
+    };
+    println!(
+        "threads: dmscd lcore (tid {}) cores {}; dmscd control thread (dmsc-control, tid {}) cores {}, nice {}{}",
+        dmscd.pid(),
+        allowed(dmscd.pid(), Some(dmscd.pid())),
+        control_tid.map_or("?".into(), |t| t.to_string()),
+        allowed(dmscd.pid(), control_tid),
+        args.control_nice.unwrap_or(0),
+        churn.as_ref().map_or(String::new(), |c| format!(
+            "; churn client ({}, tid {}) cores {}",
+            churn::THREAD_NAME,
+            c.churner.tid(),
+            allowed(std::process::id(), Some(c.churner.tid()))
+        )),
+    );
     let mut gen = Gen {
         tx: tx_port.tx_queue(0)?,
         rx: rx_port.rx_queue(0)?,
@@ -511,10 +779,12 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         total_received: 0,
         alloc_failures: 0,
         router_pid: dmscd.pid(),
+        control_tid,
+        alt_mac: CHURN_ALT_MAC.parse::<MacAddr>().map_err(|_| anyhow::anyhow!("bad MAC {CHURN_ALT_MAC}"))?.0,
     };
     println!(
         "dmscd on core {}, generator on core {}; fib {} prefixes, {} components, {}-byte frames ({} asked), {} flows; TSC {:.0} MHz; \
-         generator memory {}, dmscd memory {}",
+         generator memory {}, dmscd memory {}; memif rings of {} slots; dmscd started on CPUs {}",
         args.router_core,
         args.gen_core,
         args.fib,
@@ -524,12 +794,28 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         names.len(),
         hz as f64 / 1e6,
         gen_mem.join(" "),
-        spec.mem_args.join(" ")
+        spec.mem_args.join(" "),
+        1u32 << args.memif_rsize.unwrap_or(10),
+        opts.cpus.as_deref().unwrap_or("of the generator's lcore (inherited)"),
     );
-    let outcome = if args.smoke { smoke(args, &mut gen, stop) } else { measure(args, &mut gen, stop, &mut dmscd) };
-    // Whatever the outcome: let the last packets come back, stop dmscd, reconcile.
-    let mut idle = RxState { trial: u32::MAX, tracker: SeqTracker::new(), hist: new_histogram(hz), stale: 0, foreign: 0, nonpositive: 0 };
+    let mut outcome = if args.smoke {
+        smoke(args, &mut gen, stop, churn.as_ref())
+    } else {
+        measure(args, &mut gen, stop, &mut dmscd, churn.as_ref())
+    };
+    // Whatever the outcome: let the last packets come back, check the churn's effect on
+    // dmscd's FIB, stop dmscd, reconcile.
+    let mut idle = RxState::idle(u32::MAX, hz);
     gen.drain(&mut idle, Duration::from_millis(200), false);
+    if let Some(c) = &churn {
+        let checked = check_churn_effect(c);
+        if outcome.is_ok() && args.smoke {
+            outcome = checked;
+        } else if let Err(e) = checked {
+            eprintln!("WARNING: {e:#}");
+        }
+    }
+    drop(churn);
     // Our port counters first: memif reports none once the peer has disconnected.
     let ours = (gen.tx_port.stats(), gen.rx_port.stats());
     let counters = dmscd.stop();
@@ -584,35 +870,136 @@ fn reconcile(c: &RouterCounters, port_tx: u64, port_rx: u64, accepted: u64, rece
     p
 }
 
-fn smoke(args: &Args, gen: &mut Gen, stop: &AtomicBool) -> Result<()> {
-    let (full, cpu) = gen.trial(args, None, args.rmax_s, stop)?;
-    println!("full blast: {} | {}", full.line(), cpu.text());
-    let (r, cpu) = gen.trial(args, Some(args.smoke_pps), args.duration_s, stop)?;
-    println!("{:.0} pps: {} | {}", args.smoke_pps, r.line(), cpu.text());
+/// Installs the churn set through the management API (next hop `p1`/`NEIGHBOR_MAC`, as
+/// the routes file would have), checks that every route changed the FIB and that a route
+/// the traffic hits is now an API route, and returns the churn to run.
+fn setup_churn(args: &Args, churner: Churner, spec: &DmscdSpec, dmscd_pid: u32, probe: String) -> Result<ChurnCtx> {
+    if let Some(core) = parse_core("--churn-core", &args.churn_core)? {
+        churn::pin_thread(churner.tid(), core)?;
+    }
+    churner.connect(&spec.mgmt_socket(), Duration::from_secs(10))?;
+    let inst = churner.install(churn::hop("p1", NEIGHBOR_MAC), INSTALL_BATCH)?;
+    ensure!(
+        inst.changed == inst.routes,
+        "installing the churn set: {} routes sent, {} FIB entries changed (a static route shadows an API route?)",
+        inst.routes,
+        inst.changed
+    );
+    let fib = churner.show_fib(&probe, 1)?;
+    let route = fib.routes.first().filter(|r| r.prefix == probe).context("the probe route is not in dmscd's FIB")?;
+    ensure!(route.source == "api", "route {probe} has source {:?} after the API install, not \"api\"", route.source);
+    let batch = args.churn_batch.unwrap_or_else(|| churn::default_batch(args.churn)).clamp(1, churner.set_len());
+    println!(
+        "churn set: {} prefixes installed through the API in {:.2} s ({} FIB entries changed); FIB {} routes, version {}; \
+         {probe}: source {}; churn {:.0} routes/s in batches of {batch} (every {:.1} ms), next hops p1 {NEIGHBOR_MAC} <-> p1 {CHURN_ALT_MAC}",
+        inst.routes,
+        inst.seconds,
+        inst.changed,
+        fib.total,
+        fib.version,
+        route.source,
+        args.churn,
+        batch as f64 / args.churn * 1e3,
+    );
+    let control = churn::thread_named(dmscd_pid, "dmsc-control").map(|t| (dmscd_pid, t));
+    let hops = [churn::hop("p1", NEIGHBOR_MAC), churn::hop("p1", CHURN_ALT_MAC)];
+    Ok(ChurnCtx { churner, spec: ChurnSpec { rate_rps: args.churn, batch, hops, control }, installed: inst.changed, probe })
+}
+
+/// After the trials: dmscd's `fib_changes` must equal what the install and the churn's
+/// replies reported, and the probe route must still be an API route.
+fn check_churn_effect(c: &ChurnCtx) -> Result<()> {
+    let counters = c.churner.control_counters()?;
+    let get = |k: &str| counters.get(k).copied().unwrap_or(0);
+    let replaced = c.churner.replaced();
+    let fib = c.churner.show_fib(&c.probe, 1)?;
+    let route = fib.routes.first().filter(|r| r.prefix == c.probe).context("the probe route is not in dmscd's FIB")?;
+    let hops: Vec<String> = route.next_hops.iter().map(|h| format!("{} {}", h.port_name, h.mac)).collect();
+    println!(
+        "churn check: dmscd fib_updates {} fib_changes {} fib_errors {} (installed {} + replaced {replaced}); FIB version {}, {} routes; \
+         {} now: source {}, next hop {}",
+        get("fib_updates"),
+        get("fib_changes"),
+        get("fib_errors"),
+        c.installed,
+        fib.version,
+        fib.total,
+        c.probe,
+        route.source,
+        hops.join(", ")
+    );
+    ensure!(
+        get("fib_changes") == c.installed + replaced && get("fib_errors") == 0,
+        "dmscd counted {} FIB changes ({} errors), the API replies {} + {replaced}",
+        get("fib_changes"),
+        get("fib_errors"),
+        c.installed
+    );
+    ensure!(route.source == "api", "route {} has source {:?}, not \"api\"", c.probe, route.source);
+    Ok(())
+}
+
+/// Smoke checks of one trial's packet accounting.
+fn smoke_trial_problems(what: &str, t: &TrialResult, problems: &mut Vec<String>) {
+    let s = &t.seq;
+    if s.sent == 0 || s.distinct == 0 {
+        problems.push(format!("{what}: no traffic flowed (sent {}, received {})", s.sent, s.distinct));
+    }
+    if s.sent != s.distinct + s.lost || s.lost != s.lost_by_gaps {
+        problems.push(format!("{what}: sent {} ≠ received {} + lost {} (lost by gaps {})", s.sent, s.distinct, s.lost, s.lost_by_gaps));
+    }
+    if s.duplicates + s.out_of_range + t.foreign + t.nonpositive > 0 {
+        problems.push(format!(
+            "{what}: {} duplicates, {} out of range, {} foreign, {} non-positive latencies",
+            s.duplicates, s.out_of_range, t.foreign, t.nonpositive
+        ));
+    }
+    match t.percentiles() {
+        Some(p) if p.min_us > 0.0 && p.max_us < SMOKE_MAX_LATENCY_US => {}
+        Some(p) => problems.push(format!("{what}: latency out of (0, {SMOKE_MAX_LATENCY_US} µs): min {} max {}", p.min_us, p.max_us)),
+        None => problems.push(format!("{what}: no latency sample")),
+    }
+    if t.rx_windows.iter().sum::<u64>() > s.distinct {
+        problems.push(format!("{what}: more receipts in the rate windows than distinct receipts"));
+    }
+}
+
+fn smoke(args: &Args, gen: &mut Gen, stop: &AtomicBool, churn: Option<&ChurnCtx>) -> Result<()> {
+    let full = gen.trial(args, None, args.rmax_s, stop, None)?;
+    println!("full blast: {} | {}", full.r.line(), full.cpu.text());
+    let low = gen.trial(args, Some(args.smoke_pps), args.duration_s, stop, None)?;
+    println!("{:.0} pps: {} | {}", args.smoke_pps, low.r.line(), low.cpu.text());
     let mut problems = Vec::new();
-    for (what, t) in [("full blast", &full), ("low rate", &r)] {
-        let s = &t.seq;
-        if s.sent == 0 || s.distinct == 0 {
-            problems.push(format!("{what}: no traffic flowed (sent {}, received {})", s.sent, s.distinct));
+    smoke_trial_problems("full blast", &full.r, &mut problems);
+    smoke_trial_problems("low rate", &low.r, &mut problems);
+    // A low rate must mostly arrive (not a speed assertion: 100 kpps is ~2 % of either core).
+    if low.r.seq.distinct * 2 < low.r.seq.sent {
+        problems.push(format!("low rate: only {} of {} packets arrived", low.r.seq.distinct, low.r.seq.sent));
+    }
+    if let Some(c) = churn {
+        let t = gen.trial(args, Some(args.smoke_pps), args.duration_s, stop, Some(c))?;
+        let sum = t.churn.as_ref().context("churn trial without a churn summary")?;
+        println!("{:.0} pps with churn: {} | {}", args.smoke_pps, t.r.line(), t.cpu.text());
+        println!("{}", sum.line());
+        smoke_trial_problems("low rate with churn", &t.r, &mut problems);
+        if sum.batches() == 0 || sum.changed() == 0 {
+            problems.push(format!("churn: {} batches, {} FIB entries changed", sum.batches(), sum.changed()));
         }
-        if s.sent != s.distinct + s.lost || s.lost != s.lost_by_gaps {
-            problems.push(format!("{what}: sent {} ≠ received {} + lost {} (lost by gaps {})", s.sent, s.distinct, s.lost, s.lost_by_gaps));
-        }
-        if s.duplicates + s.out_of_range + t.foreign + t.nonpositive > 0 {
+        if sum.changed() != sum.routes() || sum.errors > 0 {
             problems.push(format!(
-                "{what}: {} duplicates, {} out of range, {} foreign, {} non-positive latencies",
-                s.duplicates, s.out_of_range, t.foreign, t.nonpositive
+                "churn: {} routes replaced but {} FIB entries changed; {} failed calls ({})",
+                sum.routes(),
+                sum.changed(),
+                sum.errors,
+                sum.first_error.as_deref().unwrap_or("-")
             ));
         }
-        match t.percentiles() {
-            Some(p) if p.min_us > 0.0 && p.max_us < SMOKE_MAX_LATENCY_US => {}
-            Some(p) => problems.push(format!("{what}: latency out of (0, {SMOKE_MAX_LATENCY_US} µs): min {} max {}", p.min_us, p.max_us)),
-            None => problems.push(format!("{what}: no latency sample")),
+        if t.r.alt_mac == 0 {
+            problems.push(format!("churn: no received frame carried the second next hop's MAC {CHURN_ALT_MAC}"));
         }
-    }
-    // A low rate must mostly arrive (not a speed assertion: 100 kpps is ~2 % of either core).
-    if r.seq.distinct * 2 < r.seq.sent {
-        problems.push(format!("low rate: only {} of {} packets arrived", r.seq.distinct, r.seq.sent));
+        if t.r.seq.distinct * 2 < t.r.seq.sent {
+            problems.push(format!("low rate with churn: only {} of {} packets arrived", t.r.seq.distinct, t.r.seq.sent));
+        }
     }
     ensure!(problems.is_empty(), "smoke: {}", problems.join("; "));
     Ok(())
@@ -631,38 +1018,152 @@ fn us(x: f64) -> String {
     format!("{x:.1}")
 }
 
-fn measure(args: &Args, gen: &mut Gen, stop: &AtomicBool, dmscd: &mut Dmscd) -> Result<()> {
-    // rows[i]: results of load i over runs; rmax: per-run R_max trials.
-    let mut rmax: Vec<TrialResult> = Vec::new();
-    let mut rows: Vec<Vec<TrialResult>> = vec![Vec::new(); args.loads.len()];
-    let mut cpus: Vec<Vec<CpuShare>> = vec![Vec::new(); args.loads.len()];
-    let mut rmax_cpu: Vec<CpuShare> = Vec::new();
+/// `a / b / c` of per-run values.
+fn per_run(ts: &[Trial], f: impl Fn(&Trial) -> String) -> String {
+    ts.iter().map(f).collect::<Vec<_>>().join(" / ")
+}
+
+/// Median, min and max of `xs` as `median (min–max)` with `f` formatting each.
+fn spread(xs: &[f64], f: impl Fn(f64) -> String) -> String {
+    let v: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    match median(&v) {
+        None => "–".to_owned(),
+        Some(m) if v.len() == 1 => f(m),
+        Some(m) => format!(
+            "{} ({}–{})",
+            f(m),
+            f(v.iter().copied().fold(f64::INFINITY, f64::min)),
+            f(v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        ),
+    }
+}
+
+/// The churn comparison: per load, the trials without and with churn.
+fn churn_table(args: &Args, rows: &[(String, Vec<Trial>, Vec<Trial>)]) {
+    println!(
+        "FIB churn {:.0} routes/s (batches of {}): each load without and with churn in the same run; medians over runs (min–max); \
+         windows of {:.0} ms; lost = refused at dmscd's input + not received:",
+        args.churn,
+        args.churn_batch.map_or_else(|| churn::default_batch(args.churn).to_string(), |b| b.to_string()),
+        WINDOW_S * 1e3
+    );
+    println!(
+        "| load | churn | offered Mpps | received Mpps | lost per run | loss (all runs) | received per window: lowest Mpps | median Mpps | dip | offered lowest window Mpps | p50 µs | p99 µs | max µs | lcore preemptions per run | control thread CPU | other processes' CPU | quiet trials | churn achieved routes/s | publish µs p50 / p99 / max |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mpps = |x: f64| format!("{:.3}", x / 1e6);
+    for (label, without, with) in rows {
+        for (on, ts) in [(false, without), (true, with)] {
+            if ts.is_empty() {
+                continue;
+            }
+            let w: Vec<WindowRates> = ts.iter().filter_map(|t| t.r.rx_window_rates()).collect();
+            let tw: Vec<WindowRates> = ts.iter().filter_map(|t| t.r.tx_window_rates()).collect();
+            let p: Vec<_> = ts.iter().map(|t| t.r.percentiles().unwrap_or_default()).collect();
+            let lost: u64 = ts.iter().map(|t| t.r.lost_total()).sum();
+            let offered: u64 = ts.iter().map(|t| t.r.offered()).sum();
+            let sums: Vec<&ChurnSummary> = ts.iter().filter_map(|t| t.churn.as_ref()).collect();
+            let publish = if sums.is_empty() {
+                "–".to_owned()
+            } else {
+                let q: Vec<_> = sums.iter().map(|s| s.publish_us()).collect();
+                format!(
+                    "{:.0} / {:.0} / {:.0}",
+                    median(&q.iter().map(|q| q.p50).collect::<Vec<_>>()).unwrap_or(0.0),
+                    median(&q.iter().map(|q| q.p99).collect::<Vec<_>>()).unwrap_or(0.0),
+                    q.iter().map(|q| q.max).fold(0.0, f64::max)
+                )
+            };
+            println!(
+                "| {label} | {} | {} | {} | {} | {lost} of {offered} ({:.3} %) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} of {} | {} | {publish} |",
+                if on { "yes" } else { "no" },
+                spread(&ts.iter().map(|t| t.r.offered_pps()).collect::<Vec<_>>(), mpps),
+                spread(&ts.iter().map(|t| t.r.received_pps()).collect::<Vec<_>>(), mpps),
+                per_run(ts, |t| t.r.lost_total().to_string()),
+                100.0 * lost as f64 / offered.max(1) as f64,
+                spread(&w.iter().map(|w| w.min_pps).collect::<Vec<_>>(), mpps),
+                spread(&w.iter().map(|w| w.median_pps).collect::<Vec<_>>(), mpps),
+                spread(&w.iter().map(|w| w.dip() * 100.0).collect::<Vec<_>>(), |x| format!("{x:.1} %")),
+                spread(&tw.iter().map(|w| w.min_pps).collect::<Vec<_>>(), mpps),
+                spread(&p.iter().map(|p| p.p50_us).collect::<Vec<_>>(), us),
+                spread(&p.iter().map(|p| p.p99_us).collect::<Vec<_>>(), us),
+                us(p.iter().map(|p| p.max_us).fold(0.0, f64::max)),
+                per_run(ts, |t| t.cpu.lcore_preemptions.map_or("?".into(), |n| n.to_string())),
+                spread(&ts.iter().filter_map(|t| t.cpu.control).collect::<Vec<_>>(), |x| format!("{:.1} %", x * 100.0)),
+                spread(&ts.iter().filter_map(|t| t.cpu.others).collect::<Vec<_>>(), |x| format!("{:.0} %", x * 100.0)),
+                ts.iter().filter(|t| t.cpu.quiet()).count(),
+                ts.len(),
+                if sums.is_empty() {
+                    "–".to_owned()
+                } else {
+                    spread(&sums.iter().map(|s| s.achieved_rps()).collect::<Vec<_>>(), |x| format!("{x:.0}"))
+                },
+            );
+        }
+    }
+    println!(
+        "dip = 1 − lowest / median received window; lcore preemptions = involuntary context switches of dmscd's forwarding thread while measured; \
+         control thread CPU = share of one core; other processes' CPU = all cores' busy time minus this program's and dmscd's, share of one core \
+         (quiet trial: < 10 %); publish = UpdateRoutes' publish_us (validate, merge, FibWriter::apply incl. grace period)"
+    );
+}
+
+fn measure(args: &Args, gen: &mut Gen, stop: &AtomicBool, dmscd: &mut Dmscd, churn: Option<&ChurnCtx>) -> Result<()> {
+    // rows[i]: trials of load i over runs (without churn); crows[i]: with churn.
+    let mut rmax: Vec<Trial> = Vec::new();
+    let mut rmax_churn: Vec<Trial> = Vec::new();
+    let mut rows: Vec<Vec<Trial>> = (0..args.loads.len()).map(|_| Vec::new()).collect();
+    let mut crows: Vec<Vec<Trial>> = (0..args.loads.len()).map(|_| Vec::new()).collect();
     let runs = if args.no_sweep { 1 } else { args.runs };
+    let show_churn = |t: &Trial| {
+        if let Some(s) = &t.churn {
+            eprintln!("    {}", s.line());
+        }
+    };
     for run in 1..=runs {
         alive(dmscd)?;
-        let (full, cpu) = gen.trial(args, None, args.rmax_s, stop)?;
-        let r_max = full.received_pps();
-        eprintln!("run {run}: full blast (R_max): {} | {}", full.line(), cpu.text());
-        rmax_cpu.push(cpu);
+        let full = gen.trial(args, None, args.rmax_s, stop, None)?;
+        let r_max = full.r.received_pps();
+        eprintln!("run {run}: full blast (R_max): {} | {}", full.r.line(), full.cpu.text());
         ensure!(r_max > 0.0, "nothing came back at full blast");
         rmax.push(full);
         if args.no_sweep {
             break;
         }
-        for (i, load) in args.loads.iter().enumerate() {
+        if let Some(c) = churn {
             alive(dmscd)?;
+            let t = gen.trial(args, None, args.rmax_s, stop, Some(c))?;
+            eprintln!("run {run}: full blast with churn: {} | {}", t.r.line(), t.cpu.text());
+            show_churn(&t);
+            rmax_churn.push(t);
+        }
+        for (i, load) in args.loads.iter().enumerate() {
             let rate = r_max * load / 100.0;
-            let (t, cpu) = gen.trial(args, Some(rate), args.duration_s, stop)?;
-            eprintln!("run {run}: {load:>3} % ({:.3} Mpps): {} | {}", rate / 1e6, t.line(), cpu.text());
-            cpus[i].push(cpu);
-            if t.offered_pps() < 0.98 * rate {
-                eprintln!("  note: offered {:.3} Mpps, below the target: the generator fell behind", t.offered_pps() / 1e6);
+            // With churn: both at the same rate, the order alternating by run.
+            let order: &[bool] = match (churn.is_some(), run % 2 == 0) {
+                (false, _) => &[false],
+                (true, false) => &[false, true],
+                (true, true) => &[true, false],
+            };
+            for &with in order {
+                alive(dmscd)?;
+                let t = gen.trial(args, Some(rate), args.duration_s, stop, churn.filter(|_| with))?;
+                let tag = if with { " with churn" } else { "" };
+                eprintln!("run {run}: {load:>3} % ({:.3} Mpps){tag}: {} | {}", rate / 1e6, t.r.line(), t.cpu.text());
+                show_churn(&t);
+                if t.r.offered_pps() < 0.98 * rate {
+                    eprintln!("  note: offered {:.3} Mpps, below the target: the generator fell behind", t.r.offered_pps() / 1e6);
+                }
+                if with {
+                    crows[i].push(t);
+                } else {
+                    rows[i].push(t);
+                }
             }
-            rows[i].push(t);
         }
     }
     let med = |v: Vec<f64>| median(&v).unwrap_or(f64::NAN);
-    let rmax_med = med(rmax.iter().map(TrialResult::received_pps).collect());
+    let rmax_med = med(rmax.iter().map(|t| t.r.received_pps()).collect());
     println!(
         "R_max (received at full blast, {} s after {} s warm-up): median {:.3} Mpps over {} runs (runs: {}); \
          offered {:.3} Mpps, refused at dmscd's input {:.3} Mpps (median)",
@@ -670,49 +1171,62 @@ fn measure(args: &Args, gen: &mut Gen, stop: &AtomicBool, dmscd: &mut Dmscd) -> 
         args.warmup_s,
         rmax_med / 1e6,
         rmax.len(),
-        rmax.iter().map(|t| format!("{:.3}", t.received_pps() / 1e6)).collect::<Vec<_>>().join(", "),
-        med(rmax.iter().map(TrialResult::offered_pps).collect()) / 1e6,
-        med(rmax.iter().map(|t| t.refused as f64 / t.duration_s).collect()) / 1e6,
+        rmax.iter().map(|t| format!("{:.3}", t.r.received_pps() / 1e6)).collect::<Vec<_>>().join(", "),
+        med(rmax.iter().map(|t| t.r.offered_pps()).collect()) / 1e6,
+        med(rmax.iter().map(|t| t.r.refused as f64 / t.r.duration_s).collect()) / 1e6,
     );
     let pct = |t: &TrialResult| t.percentiles().unwrap_or_default();
     if !args.no_sweep {
         println!(
-            "latency, µs (median over {} runs of each run's percentile; max = largest of any run), {} s per load after {} s warm-up:",
-            args.runs, args.duration_s, args.warmup_s
+            "latency, µs (median over {} runs of each run's percentile; max = largest of any run), {} s per load after {} s warm-up{}:",
+            args.runs,
+            args.duration_s,
+            args.warmup_s,
+            if churn.is_some() { ", without churn" } else { "" }
         );
         println!("| load | offered Mpps | received Mpps | p50 | p99 | p99.9 | max | lost (all runs) | undisturbed runs |");
         println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        let table = |label: String, ts: &[TrialResult], cs: &[CpuShare]| {
-            let maxv = ts.iter().map(|t| pct(t).max_us).fold(0.0, f64::max);
+        let table = |label: String, ts: &[Trial]| {
+            let maxv = ts.iter().map(|t| pct(&t.r).max_us).fold(0.0, f64::max);
             println!(
                 "| {label} | {:.3} | {:.3} | {} | {} | {} | {} | {} of {} | {} of {} |",
-                med(ts.iter().map(TrialResult::offered_pps).collect()) / 1e6,
-                med(ts.iter().map(TrialResult::received_pps).collect()) / 1e6,
-                us(med(ts.iter().map(|t| pct(t).p50_us).collect())),
-                us(med(ts.iter().map(|t| pct(t).p99_us).collect())),
-                us(med(ts.iter().map(|t| pct(t).p999_us).collect())),
+                med(ts.iter().map(|t| t.r.offered_pps()).collect()) / 1e6,
+                med(ts.iter().map(|t| t.r.received_pps()).collect()) / 1e6,
+                us(med(ts.iter().map(|t| pct(&t.r).p50_us).collect())),
+                us(med(ts.iter().map(|t| pct(&t.r).p99_us).collect())),
+                us(med(ts.iter().map(|t| pct(&t.r).p999_us).collect())),
                 us(maxv),
-                ts.iter().map(TrialResult::lost_total).sum::<u64>(),
-                ts.iter().map(TrialResult::offered).sum::<u64>(),
-                cs.iter().filter(|c| c.clean()).count(),
-                cs.len(),
+                ts.iter().map(|t| t.r.lost_total()).sum::<u64>(),
+                ts.iter().map(|t| t.r.offered()).sum::<u64>(),
+                ts.iter().filter(|t| t.cpu.clean()).count(),
+                ts.len(),
             );
         };
-        for ((load, ts), cs) in args.loads.iter().zip(&rows).zip(&cpus) {
-            table(format!("{load} %"), ts, cs);
+        for (load, ts) in args.loads.iter().zip(&rows) {
+            table(format!("{load} %"), ts);
         }
-        table("full blast".into(), &rmax, &rmax_cpu);
+        table("full blast".into(), &rmax);
         println!("undisturbed = this process and dmscd each got >= 95 % of their core while measured (/proc/PID/stat)");
+        if churn.is_some() {
+            let mut cmp: Vec<(String, Vec<Trial>, Vec<Trial>)> = args
+                .loads
+                .iter()
+                .zip(rows.into_iter().zip(crows))
+                .map(|(l, (a, b))| (format!("{l} %"), a, b))
+                .collect();
+            cmp.push(("full blast".into(), std::mem::take(&mut rmax), rmax_churn));
+            churn_table(args, &cmp);
+        }
     }
     if args.loss_search {
-        // Ceiling: the median R_max (the search's resolution is 1 % of it).
+        // Ceiling: the median R_max (the search's resolution is 1 % of it). Without churn.
         let base = rmax_med;
         let mut search = LossSearch::new(base, base * args.resolution_pct / 100.0);
         eprintln!("loss search: ceiling {:.3} Mpps, resolution {:.3} Mpps, {} s trials", base / 1e6, base * args.resolution_pct / 1e8, args.duration_s);
         let mut best: Option<TrialResult> = None;
         while let Some(rate) = search.next_rate() {
             alive(dmscd)?;
-            let (t, cpu) = gen.trial(args, Some(rate), args.duration_s, stop)?;
+            let Trial { r: t, cpu, .. } = gen.trial(args, Some(rate), args.duration_s, stop, None)?;
             eprintln!(
                 "  {:.3} Mpps: {} | {} | skipped {} | {}",
                 rate / 1e6,

@@ -20,6 +20,13 @@
 //! received; what the router sent = what reached the sink, within the packets still in
 //! memif B's ring. `--smoke` does one short run of each and fails unless they add up.
 //!
+//! FIB churn (`--churn R`): a tenth of the FIB (`--churn-set`, always including the routes
+//! the traffic hits) is installed through dmscd's management API rather than the routes
+//! file (static routes would shadow API replacements; `dmsc_bench::churn`), and each
+//! dmscd run measures two windows of `--measure-s`, without and with a client replacing
+//! those routes at `R` routes/s (order alternating by run): the rate at full load with
+//! and without churn in the same run, and the churn's achieved rate and publish times.
+//!
 //! Rejected: a shell script (testpmd's output must be parsed while it runs); pktgen-dpdk
 //! (not packaged in Debian); kernel veth/tap links (the kernel, not the router, would be
 //! the bottleneck).
@@ -31,13 +38,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
+use dmsc_bench::churn::{self, ChurnSpec, ChurnSummary, Churner};
 use dmsc_bench::testpmd::{port_stats, FwdStats, Testpmd};
 
 /// Generator ports, in `--vdev` order.
 const GEN_PCAP: u16 = 0;
 const GEN_TO_ROUTER: u16 = 1;
 const GEN_FROM_ROUTER: u16 = 2;
-use dmsc_bench::latency::router::{self, cpu_ticks, tail, RouterCounters, NEIGHBOR_MAC};
+use dmsc_bench::latency::router::{self, cpu_ticks, tail, RouterCounters, CHURN_ALT_MAC, NEIGHBOR_MAC};
 /// Packets that may sit in one memif ring (default `rsize=10`: 1024 slots) plus a burst.
 const RING_SLACK: u64 = 1024 + 64;
 
@@ -104,7 +112,28 @@ struct Args {
     /// background load measured just before each run is printed either way.
     #[arg(long, default_value_t = 0.0)]
     quiet_wait_s: f64,
+    /// FIB churn: in every dmscd run, also measure `--measure-s` while replacing this
+    /// many routes per second through the management API (0 = no churn).
+    #[arg(long, default_value_t = 0.0)]
+    churn: f64,
+    /// Routes per `UpdateRoutes` call (default: `--churn` / 100, a batch every ~10 ms).
+    #[arg(long)]
+    churn_batch: Option<usize>,
+    /// Prefixes installed through the API and replaced (default: a tenth of `--fib`);
+    /// the routes the traffic hits are always among them.
+    #[arg(long)]
+    churn_set: Option<usize>,
 }
+
+/// The churn client and what it churns.
+struct ChurnCtx {
+    churner: Churner,
+    /// A route the traffic hits.
+    probe: String,
+}
+
+/// Routes per `UpdateRoutes` call when installing the churn set.
+const INSTALL_BATCH: usize = 10_000;
 
 /// One measured run of one router.
 #[derive(Clone, Debug)]
@@ -119,6 +148,17 @@ struct Sample {
     /// Share of a core the generator and the router processes got while measured
     /// (1.0 = never preempted), if readable.
     cpu: Option<(f64, f64)>,
+    /// With `--churn` (dmscd only): the same run's window with churn.
+    churn: Option<ChurnWindow>,
+}
+
+/// The churn window of a dmscd run.
+#[derive(Clone, Debug)]
+struct ChurnWindow {
+    sink_pps: f64,
+    offered_pps: f64,
+    refused_pps: f64,
+    summary: ChurnSummary,
 }
 
 impl Sample {
@@ -248,20 +288,36 @@ fn tsc_hz() -> Option<f64> {
     Some(mhz * 1e6)
 }
 
-/// Writes the FIB (routes file), the destination names and the pcap; returns the number
-/// of frames in the pcap.
-fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<usize> {
+/// What [`prepare`] wrote.
+struct Prepared {
+    /// Frames in the pcap.
+    frames: usize,
+    /// The churn set (URI form), empty without `--churn`; not in the routes file.
+    churn_set: Vec<String>,
+    /// A route the traffic hits.
+    probe: String,
+}
+
+/// Writes the FIB (routes file, without the churn set), the destination names and the pcap.
+fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<Prepared> {
     let t = Instant::now();
-    // The FIB benchmark's generator: routes `/svcNN/methodNN/tok/...` of depth
-    // 2..components-1 (bench/src/fib.rs).
-    let routes = router::write_routes(&work.join("routes.txt"), args.fib, args.components)?;
     // Destination prefixes of components-1 components (`dmsc pcap gen` appends one per
     // flow): a route extended with filler components, so every one is a hit.
-    let n_names = args.flows.clamp(1, routes.len());
-    let step = (routes.len() / n_names).max(1);
+    let n_names = args.flows.clamp(1, args.fib);
+    let flow_routes = router::flow_route_indices(args.fib, n_names);
+    // `--prepare-only` writes the whole FIB into the routes file (nothing installs the
+    // churn set through the API then).
+    let churn_idx = if args.churn > 0.0 && !args.prepare_only {
+        churn::churn_indices(args.fib, args.churn_set.unwrap_or(args.fib / 10).max(1), &flow_routes)
+    } else {
+        Vec::new()
+    };
+    // The FIB benchmark's generator: routes `/svcNN/methodNN/tok/...` of depth
+    // 2..components-1 (bench/src/fib.rs).
+    let routes = router::write_routes_except(&work.join("routes.txt"), args.fib, args.components, &churn_idx)?;
     let mut names = String::new();
-    for i in 0..n_names {
-        let mut name = routes[(i * step) % routes.len()].clone();
+    for &r in &flow_routes {
+        let mut name = routes[r].clone();
         let mut k = 0;
         while name.len() < args.components - 1 {
             name.push(format!("x{k}").as_bytes())?;
@@ -282,12 +338,17 @@ fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<usize> {
         .context("running dmsc pcap gen")?;
     ensure!(status.success(), "dmsc pcap gen failed");
     eprintln!(
-        "prepared {} routes, {n_names} names, {count} frames of {} bytes in {:.1} s",
+        "prepared {} routes ({} of them for the API), {n_names} names, {count} frames of {} bytes in {:.1} s",
         routes.len(),
+        churn_idx.len(),
         args.frame,
         t.elapsed().as_secs_f64()
     );
-    Ok(count)
+    Ok(Prepared {
+        frames: count,
+        churn_set: churn_idx.iter().map(|i| routes[*i].to_string()).collect(),
+        probe: routes[flow_routes[0]].to_string(),
+    })
 }
 
 fn dmscd_config(args: &Args, work: &Path, prefix: &str) -> String {
@@ -481,7 +542,15 @@ fn wait_quiet(args: &Args) -> [f64; 2] {
 
 /// One run of one router: returns the sample; checks the counters (always reported,
 /// fatal with `--smoke`).
-fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, pcap_frames: usize) -> Result<Sample> {
+fn one_run(
+    args: &Args,
+    bin_dir: &Path,
+    work: &Path,
+    which: Router,
+    run: usize,
+    pcap_frames: usize,
+    churn: Option<&ChurnCtx>,
+) -> Result<Sample> {
     for s in ["a.sock", "b.sock"] {
         let _ = std::fs::remove_file(work.join(s));
     }
@@ -514,14 +583,22 @@ fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, 
     ];
     let mut gen = Testpmd::spawn("generator testpmd", &eal, &app, &work.join(format!("gen-{run}.log")), Duration::from_secs(60))?;
     let router = start_router(args, bin_dir, work, which, run)?;
-    // memif connects in the background once the client port starts.
-    std::thread::sleep(Duration::from_millis(500));
-    gen.start()?;
-    std::thread::sleep(Duration::from_secs_f64(args.warmup_s));
     let router_pid = match &router {
         RouterProc::Dmscd(p) => p.0.id(),
         RouterProc::Testpmd(t) => t.pid(),
     };
+    let churn = churn.filter(|_| which == Router::Dmscd);
+    let spec = churn.map(|c| churn_setup(args, c, work, router_pid)).transpose()?;
+    // memif connects in the background once the client port starts.
+    std::thread::sleep(Duration::from_millis(500));
+    gen.start()?;
+    std::thread::sleep(Duration::from_secs_f64(args.warmup_s));
+    // With churn, the churn window comes second in odd runs and first in even ones.
+    let churn_first = spec.is_some() && run % 2 == 0;
+    let mut churn_window = None;
+    if churn_first {
+        churn_window = Some(churn_measure(args, &mut gen, churn, spec.as_ref())?);
+    }
     let s0 = gen.fwd_stats()?;
     let t0 = Instant::now();
     let cpu0 = (cpu_ticks(gen.pid()), cpu_ticks(router_pid));
@@ -529,6 +606,12 @@ fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, 
     let cpu1 = (cpu_ticks(gen.pid()), cpu_ticks(router_pid));
     let s1 = gen.fwd_stats()?;
     let dt = t0.elapsed().as_secs_f64();
+    if spec.is_some() && !churn_first {
+        churn_window = Some(churn_measure(args, &mut gen, churn, spec.as_ref())?);
+    }
+    if let Some(c) = churn {
+        churn_check(c)?;
+    }
     // Share of its core each process got while measured (100 % = never preempted; the
     // router's control threads share its core and count too).
     let share = |a: Option<u64>, b: Option<u64>| Some(b?.saturating_sub(a?) as f64 / 100.0 / dt);
@@ -549,6 +632,7 @@ fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, 
         offered_pps: into.tx_packets as f64 / dt,
         refused_pps: into.tx_dropped as f64 / dt,
         cpu,
+        churn: churn_window,
     };
     let sent = port_stats(&final_gen, GEN_TO_ROUTER).tx_packets;
     let sunk = port_stats(&final_gen, GEN_FROM_ROUTER).rx_packets;
@@ -568,6 +652,17 @@ fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, 
         rc.tx,
         rc.drops
     );
+    if let Some(w) = &sample.churn {
+        eprintln!(
+            "    with churn: sink {:.3} Mpps, into router {:.3} Mpps, refused {:.3} Mpps ({:.1} % of the rate without churn){}\n    {}",
+            w.sink_pps / 1e6,
+            w.offered_pps / 1e6,
+            w.refused_pps / 1e6,
+            100.0 * w.sink_pps / sample.sink_pps,
+            if churn_first { "; measured first" } else { "" },
+            w.summary.line()
+        );
+    }
     let mut problems = Vec::new();
     if sent == 0 || sunk == 0 {
         problems.push(format!("no traffic flowed (sent {sent}, sink {sunk})"));
@@ -597,6 +692,68 @@ fn one_run(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: usize, 
     Ok(sample)
 }
 
+/// Connects the churn client to this run's dmscd, installs the churn set (next hop `p1`
+/// `NEIGHBOR_MAC`, as in the routes file) and checks it took; returns the churn to run.
+fn churn_setup(args: &Args, c: &ChurnCtx, work: &Path, dmscd_pid: u32) -> Result<ChurnSpec> {
+    c.churner.connect(&work.join("mgmt.sock"), Duration::from_secs(10))?;
+    let inst = c.churner.install(churn::hop("p1", NEIGHBOR_MAC), INSTALL_BATCH)?;
+    c.churner.reset();
+    ensure!(inst.changed == inst.routes, "churn set: {} routes installed, {} FIB entries changed", inst.routes, inst.changed);
+    let fib = c.churner.show_fib(&c.probe, 1)?;
+    let source = fib.routes.first().filter(|r| r.prefix == c.probe).map(|r| r.source.clone()).unwrap_or_default();
+    ensure!(source == "api", "route {} has source {source:?} after the API install", c.probe);
+    let control = churn::thread_named(dmscd_pid, "dmsc-control");
+    eprintln!(
+        "    churn set: {} routes installed through the API in {:.2} s; FIB {} routes; dmscd control thread cores {}",
+        inst.routes,
+        inst.seconds,
+        fib.total,
+        control.and_then(|t| churn::thread_status(dmscd_pid, t, "Cpus_allowed_list")).unwrap_or_else(|| "?".into())
+    );
+    Ok(ChurnSpec {
+        rate_rps: args.churn,
+        batch: args.churn_batch.unwrap_or_else(|| churn::default_batch(args.churn)),
+        hops: [churn::hop("p1", NEIGHBOR_MAC), churn::hop("p1", CHURN_ALT_MAC)],
+        control: control.map(|t| (dmscd_pid, t)),
+    })
+}
+
+/// The churn window: churn for half a warm-up, then `--measure-s` measured at the sink.
+fn churn_measure(args: &Args, gen: &mut Testpmd, churn: Option<&ChurnCtx>, spec: Option<&ChurnSpec>) -> Result<ChurnWindow> {
+    let (c, spec) = churn.zip(spec).context("churn window without a churn")?;
+    let running = c.churner.start(spec.clone())?;
+    std::thread::sleep(Duration::from_secs_f64(args.warmup_s / 2.0));
+    let s0 = gen.fwd_stats()?;
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(args.measure_s));
+    let s1 = gen.fwd_stats()?;
+    let dt = t0.elapsed().as_secs_f64();
+    let summary = running.stop()?;
+    let d = |p: u16| port_stats(&s1, p).since(&port_stats(&s0, p));
+    let (into, from) = (d(GEN_TO_ROUTER), d(GEN_FROM_ROUTER));
+    Ok(ChurnWindow {
+        sink_pps: from.rx_packets as f64 / dt,
+        offered_pps: into.tx_packets as f64 / dt,
+        refused_pps: into.tx_dropped as f64 / dt,
+        summary,
+    })
+}
+
+/// dmscd's `fib_changes` must be the install plus the replacements (nothing else
+/// changes its FIB here), with no refused update.
+fn churn_check(c: &ChurnCtx) -> Result<()> {
+    let m = c.churner.control_counters()?;
+    let get = |k: &str| m.get(k).copied().unwrap_or(0);
+    let expect = c.churner.set_len() as u64 + c.churner.replaced();
+    ensure!(
+        get("fib_changes") == expect && get("fib_errors") == 0,
+        "dmscd counted {} FIB changes and {} errors; install + replacements = {expect}",
+        get("fib_changes"),
+        get("fib_errors")
+    );
+    Ok(())
+}
+
 /// Removes the EAL runtime directories of this harness's DPDK processes.
 fn cleanup_runtime_dirs() {
     for tag in ["gen", "fwd", "dmscd"] {
@@ -612,7 +769,8 @@ fn stats(xs: &[f64]) -> (f64, f64, f64) {
 }
 
 fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
-    let frames = prepare(args, bin_dir, work)?;
+    let Prepared { frames, churn_set, probe } = prepare(args, bin_dir, work)?;
+    let churn = if churn_set.is_empty() { None } else { Some(ChurnCtx { churner: Churner::spawn(churn_set)?, probe }) };
     if args.prepare_only {
         std::fs::write(work.join("dmscd.toml"), dmscd_config(args, work, &file_prefix("dmscd")))?;
         println!("wrote routes.txt, names.txt, traffic.pcap, dmscd.toml in {}", work.display());
@@ -622,9 +780,9 @@ fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
     let mut base = Vec::new();
     let mut ratios = Vec::new();
     for run in 1..=args.runs {
-        let d = one_run(args, bin_dir, work, Router::Dmscd, run, frames)?;
+        let d = one_run(args, bin_dir, work, Router::Dmscd, run, frames, churn.as_ref())?;
         if !args.no_baseline {
-            let b = one_run(args, bin_dir, work, Router::Testpmd, run, frames)?;
+            let b = one_run(args, bin_dir, work, Router::Testpmd, run, frames, None)?;
             ratios.push(d.sink_pps / b.sink_pps);
             base.push(b);
         }
@@ -645,6 +803,19 @@ fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
         );
     };
     row("dmscd", &dmscd);
+    let windows: Vec<&ChurnWindow> = dmscd.iter().filter_map(|d| d.churn.as_ref()).collect();
+    if !windows.is_empty() {
+        let (m, lo, hi) = stats(&windows.iter().map(|w| w.sink_pps / 1e6).collect::<Vec<_>>());
+        let (r, rlo, rhi) = stats(&dmscd.iter().filter_map(|d| Some(d.churn.as_ref()?.sink_pps / d.sink_pps)).collect::<Vec<_>>());
+        let (a, alo, ahi) = stats(&windows.iter().map(|w| w.summary.achieved_rps()).collect::<Vec<_>>());
+        let (p, _, _) = stats(&windows.iter().map(|w| w.summary.publish_us().p50).collect::<Vec<_>>());
+        let pmax = windows.iter().map(|w| w.summary.publish_us().max).fold(0.0, f64::max);
+        println!(
+            "dmscd with churn {m:>8.3} Mpps (min {lo:.3}, max {hi:.3}); with / without churn in the same run: median {r:.3} (min {rlo:.3}, max {rhi:.3}); \
+             churn achieved {a:.0} routes/s (min {alo:.0}, max {ahi:.0}) of {:.0} asked, publish p50 {p:.0} µs (median), max {pmax:.0} µs",
+            args.churn
+        );
+    }
     if !base.is_empty() {
         row("testpmd mac fwd", &base);
         let (m, lo, hi) = stats(&ratios);

@@ -26,30 +26,54 @@ use crate::fib::Workload;
 
 /// Neighbour MAC written by dmscd on the egress link.
 pub const NEIGHBOR_MAC: &str = "02:00:00:00:00:02";
+/// The second next hop of the FIB churn (`crate::churn`): same port `p1`, another MAC.
+pub const CHURN_ALT_MAC: &str = "02:00:00:00:00:03";
 
 /// Writes the FIB of `fib` prefixes (routes of up to `components − 1` components) to
 /// `path` as a routes file; returns the routes.
 pub fn write_routes(path: &Path, fib: usize, components: usize) -> Result<Vec<Name>> {
+    write_routes_except(path, fib, components, &[])
+}
+
+/// As [`write_routes`], but leaves the routes whose indices are in `skip` (ascending) out
+/// of the file — the churn set, which the harness installs through the management API
+/// instead (`crate::churn`: static routes would shadow API replacements). Returns every
+/// route, the skipped ones included.
+pub fn write_routes_except(path: &Path, fib: usize, components: usize, skip: &[usize]) -> Result<Vec<Name>> {
     ensure!((3..=16).contains(&components), "components must be in 3..=16");
     ensure!(fib >= 1, "the FIB needs at least one prefix");
     let w = Workload::new(fib, components, 0, 7);
     let mut text = String::with_capacity(fib * 48);
-    for (prefix, _) in &w.routes {
+    let mut skip = skip.iter().peekable();
+    for (i, (prefix, _)) in w.routes.iter().enumerate() {
+        if skip.next_if_eq(&&i).is_some() {
+            continue;
+        }
         let _ = writeln!(text, "{prefix} p1 nb");
     }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(w.routes.into_iter().map(|(n, _)| n).collect())
 }
 
+/// Indices of the routes [`dest_names`] extends for `flows` flows among `n_routes`
+/// routes: evenly spread, `(i · step) mod n_routes`.
+pub fn flow_route_indices(n_routes: usize, flows: usize) -> Vec<usize> {
+    if n_routes == 0 {
+        return Vec::new();
+    }
+    let n = flows.max(1);
+    let step = (n_routes / n.min(n_routes)).max(1);
+    (0..n).map(|i| (i * step) % n_routes).collect()
+}
+
 /// `flows` destination names of exactly `components` components, each under a route
-/// (spread evenly over `routes`), the last component naming the flow (`f0`, `f1` …).
+/// (spread evenly over `routes`, see [`flow_route_indices`]), the last component naming
+/// the flow (`f0`, `f1` …).
 pub fn dest_names(routes: &[Name], flows: usize, components: usize) -> Result<Vec<Name>> {
     ensure!(!routes.is_empty(), "no routes");
-    let n = flows.max(1);
-    let step = (routes.len() / n.min(routes.len())).max(1);
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut name = routes[(i * step) % routes.len()].clone();
+    let mut out = Vec::with_capacity(flows.max(1));
+    for (i, r) in flow_route_indices(routes.len(), flows).into_iter().enumerate() {
+        let mut name = routes[r].clone();
         let mut k = 0;
         while name.len() < components.saturating_sub(1) {
             name.push(format!("x{k}").as_bytes())?;
@@ -81,8 +105,20 @@ pub struct DmscdSpec {
 }
 
 impl DmscdSpec {
+    /// dmscd's management API socket (`[management] socket`): `mgmt.sock` in the work
+    /// directory.
+    pub fn mgmt_socket(&self) -> PathBuf {
+        self.work.join("mgmt.sock")
+    }
+
     /// The dmscd configuration (TOML) for this spec.
     pub fn config(&self) -> String {
+        self.config_with(&StartOptions::default())
+    }
+
+    /// The dmscd configuration with `opts.memif_rsize` applied to both memif ports.
+    pub fn config_with(&self, opts: &StartOptions) -> String {
+        let rsize = opts.memif_rsize.map_or(String::new(), |r| format!(",rsize={r}"));
         let mut eal = self.mem_args.clone();
         eal.extend(["--no-pci".into(), "--file-prefix".into(), self.file_prefix.clone()]);
         let eal: Vec<String> = eal.iter().map(|a| format!("{a:?}")).collect();
@@ -107,22 +143,36 @@ stats_interval_s = 0
 
 [[ports]]
 name = "p0"
-device = "net_memif0,role=client,socket={}"
+device = "net_memif0,role=client,socket={}{rsize}"
 
 [[ports]]
 name = "p1"
-device = "net_memif1,role=client,socket={}"
+device = "net_memif1,role=client,socket={}{rsize}"
   [[ports.neighbors]]
   name = "nb"
   mac = "{NEIGHBOR_MAC}"
 "#,
-            self.work.join("mgmt.sock").display(),
+            self.mgmt_socket().display(),
             eal.join(", "),
             self.core,
             self.in_sock.display(),
             self.out_sock.display(),
         )
     }
+}
+
+/// How to start dmscd beyond its [`DmscdSpec`] (all `None`: as before).
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// dmscd's initial CPU affinity as a `taskset` list (e.g. `0-1`); `None`: the calling
+    /// thread's. This matters when the caller is a DPDK lcore thread pinned to one core:
+    /// dmscd's control and statistics threads, started before its EAL initialisation,
+    /// keep the affinity dmscd was started with, and would otherwise all be confined to
+    /// the caller's core.
+    pub cpus: Option<String>,
+    /// log2 of the memif ring size dmscd (the memif client, which sets it) asks for on
+    /// both links (`rsize`, 1..=14); `None`: the driver's default, 10 (1024 slots).
+    pub memif_rsize: Option<u8>,
 }
 
 /// dmscd's counters at exit (`--stats-json`, `total`).
@@ -149,14 +199,30 @@ pub struct Dmscd {
 impl Dmscd {
     /// Writes the configuration and starts dmscd (`routes.txt` must exist in the work
     /// directory); returns once its log says it is forwarding, or fails after `timeout`
-    /// (a 10^6-route FIB takes a few seconds to load) with the log's tail.
+    /// (a 10^6-route FIB takes a few seconds to load) with the log's tail. dmscd inherits
+    /// the calling thread's CPU affinity (see [`StartOptions::cpus`]).
     pub fn start(spec: &DmscdSpec, timeout: Duration) -> Result<Dmscd> {
+        Dmscd::start_with(spec, timeout, &StartOptions::default())
+    }
+
+    /// As [`Dmscd::start`], with `opts`.
+    pub fn start_with(spec: &DmscdSpec, timeout: Duration, opts: &StartOptions) -> Result<Dmscd> {
         let cfg = spec.work.join("dmscd.toml");
-        std::fs::write(&cfg, spec.config())?;
+        std::fs::write(&cfg, spec.config_with(opts))?;
+        let cpus = opts.cpus.as_deref();
         let log = spec.work.join("dmscd.log");
         let json = spec.work.join("dmscd.json");
         let out = std::fs::File::create(&log)?;
-        let child = Command::new(&spec.bin)
+        // taskset sets the affinity and execs dmscd: same process id.
+        let mut cmd = match cpus {
+            Some(list) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", list]).arg(&spec.bin);
+                c
+            }
+            None => Command::new(&spec.bin),
+        };
+        let child = cmd
             .args(["run", "--config"])
             .arg(&cfg)
             .arg("--stats-json")
@@ -250,6 +316,13 @@ pub fn tail(s: &str, n: usize) -> &str {
     &s[start..]
 }
 
+/// The machine's online CPUs as a `taskset` list (`/sys/devices/system/cpu/online`,
+/// e.g. `0-1`).
+pub fn online_cpus() -> Result<String> {
+    let s = std::fs::read_to_string("/sys/devices/system/cpu/online").context("reading /sys/devices/system/cpu/online")?;
+    Ok(s.trim().to_owned())
+}
+
 /// Removes the EAL runtime directory of `file_prefix` (`/var/run/dpdk/PREFIX`).
 pub fn remove_runtime_dir(file_prefix: &str) {
     for base in ["/var/run/dpdk", "/run/dpdk"] {
@@ -274,6 +347,16 @@ pub fn auto_mem_args() -> Vec<String> {
     }
 }
 
+/// CPU time (user + system, all threads) process `pid` has used, in clock
+/// ticks (`/proc/PID/stat` fields 14 and 15; Linux's USER_HZ is 100).
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +372,24 @@ mod tests {
             assert!(n.to_string().ends_with(&format!("/f{i}")), "{n}");
         }
         assert!(dest_names(&[], 1, 4).is_err());
+        assert_eq!(flow_route_indices(10, 3), vec![0, 3, 6]);
+        assert_eq!(flow_route_indices(2, 4), vec![0, 1, 0, 1]);
+        assert!(flow_route_indices(0, 4).is_empty());
+    }
+
+    #[test]
+    fn routes_file_leaves_out_the_churn_set() {
+        let path = std::env::temp_dir().join(format!("dmsc-bench-routes-{}.txt", std::process::id()));
+        let all = write_routes_except(&path, 50, 5, &[0, 7, 49]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(all.len(), 50);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 47);
+        for (i, r) in all.iter().enumerate() {
+            let line = format!("{r} p1 nb");
+            assert_eq!(lines.contains(&line.as_str()), ![0, 7, 49].contains(&i), "{line}");
+        }
     }
 
     #[test]
@@ -304,21 +405,13 @@ mod tests {
         };
         let c = spec.config();
         assert!(c.contains(r#"args = ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "pfx"]"#), "{c}");
-        assert!(c.contains("lcores = [1]") && c.contains("socket=/w/a.sock") && c.contains("socket=/w/b.sock"), "{c}");
+        assert!(c.contains("lcores = [1]") && c.contains("socket=/w/a.sock\"") && c.contains("socket=/w/b.sock\""), "{c}");
+        let c = spec.config_with(&StartOptions { cpus: None, memif_rsize: Some(14) });
+        assert!(c.contains("socket=/w/a.sock,rsize=14\"") && c.contains("socket=/w/b.sock,rsize=14\""), "{c}");
         let j = r#"{"total": {"rx_packets": 10, "forwarded": 9, "tx_packets": 9, "drops": {"no_route": 1, "ttl": 0}}}"#;
         let r = parse_counters(j).unwrap();
         assert_eq!(r, RouterCounters { rx: 10, forwarded: 9, tx: 9, drops: "no_route=1".into() });
         assert!(parse_counters("{}").is_err());
         assert_eq!(tail("héllo", 4), "llo");
     }
-}
-
-/// CPU time (user + system, all threads) process `pid` has used, in clock
-/// ticks (`/proc/PID/stat` fields 14 and 15; Linux's USER_HZ is 100).
-pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }

@@ -52,6 +52,45 @@ pub struct TrialResult {
     pub hist: Histogram<u64>,
     /// TSC frequency, Hz.
     pub tsc_hz: u64,
+    /// Length of the rate windows below, seconds (0: none kept).
+    pub window_s: f64,
+    /// Distinct packets of this trial received in each whole window of `window_s` from
+    /// the phase's start (receive time; the drain after the phase is not included).
+    pub rx_windows: Vec<u64>,
+    /// Packets offered (accepted or refused) in each window (send time).
+    pub tx_windows: Vec<u64>,
+    /// Received packets of this trial whose destination MAC was the churn's second next
+    /// hop (`router::CHURN_ALT_MAC`): non-zero only if a FIB replacement reached the lcore.
+    pub alt_mac: u64,
+}
+
+/// Lowest and median value of per-window packet counts, as packets per second.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WindowRates {
+    /// Lowest window, packets per second.
+    pub min_pps: f64,
+    /// Median window, packets per second.
+    pub median_pps: f64,
+}
+
+impl WindowRates {
+    /// Of `counts` per window of `window_s` seconds; `None` if there is no window.
+    pub fn of(counts: &[u64], window_s: f64) -> Option<WindowRates> {
+        if counts.is_empty() || window_s <= 0.0 {
+            return None;
+        }
+        let v: Vec<f64> = counts.iter().map(|c| *c as f64 / window_s).collect();
+        Some(WindowRates { min_pps: v.iter().copied().fold(f64::INFINITY, f64::min), median_pps: median(&v)? })
+    }
+
+    /// The dip: 1 − lowest / median (0 = flat; 1 = a window with nothing).
+    pub fn dip(&self) -> f64 {
+        if self.median_pps > 0.0 {
+            1.0 - self.min_pps / self.median_pps
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Highest latency the histogram records: 10 s at the given TSC rate, cycles.
@@ -91,6 +130,16 @@ impl TrialResult {
         rate(self.seq.distinct, self.duration_s)
     }
 
+    /// Received rate per window (lowest and median); `None` if no whole window.
+    pub fn rx_window_rates(&self) -> Option<WindowRates> {
+        WindowRates::of(&self.rx_windows, self.window_s)
+    }
+
+    /// Offered rate per window (lowest and median); `None` if no whole window.
+    pub fn tx_window_rates(&self) -> Option<WindowRates> {
+        WindowRates::of(&self.tx_windows, self.window_s)
+    }
+
     /// Latency percentiles in µs; `None` if nothing was received.
     pub fn percentiles(&self) -> Option<Percentiles> {
         if self.hist.is_empty() {
@@ -106,13 +155,30 @@ impl TrialResult {
         })
     }
 
-    /// One line: rates, counts and percentiles.
+    /// One line: rates, counts, percentiles and (if kept) the per-window rates.
     pub fn line(&self) -> String {
         let p = self.percentiles().unwrap_or_default();
         let s = &self.seq;
+        let windows = match (self.rx_window_rates(), self.tx_window_rates()) {
+            (Some(r), Some(t)) => format!(
+                " | {:.0}-ms windows: received min {:.3} median {:.3} Mpps (dip {:.1} %), offered min {:.3} median {:.3} Mpps",
+                self.window_s * 1e3,
+                r.min_pps / 1e6,
+                r.median_pps / 1e6,
+                r.dip() * 100.0,
+                t.min_pps / 1e6,
+                t.median_pps / 1e6
+            ),
+            _ => String::new(),
+        };
+        let windows = if self.alt_mac > 0 {
+            format!("{windows} | {} received via the churn's second next hop", self.alt_mac)
+        } else {
+            windows
+        };
         format!(
             "offered {:.3} Mpps, received {:.3} Mpps | sent {} received {} lost {} (refused at input {}) dup {} reord {} | \
-             latency µs p50 {:.1} p99 {:.1} p99.9 {:.1} max {:.1} (min {:.1})",
+             latency µs p50 {:.1} p99 {:.1} p99.9 {:.1} max {:.1} (min {:.1}){windows}",
             self.offered_pps() / 1e6,
             self.received_pps() / 1e6,
             s.sent,
@@ -171,6 +237,10 @@ mod tests {
             nonpositive: 0,
             hist,
             tsc_hz: hz,
+            window_s: 0.5,
+            rx_windows: vec![200, 100, 300],
+            tx_windows: vec![],
+            alt_mac: 0,
         };
         let p = t.percentiles().unwrap();
         let close = |a: f64, b: f64| (a - b).abs() <= b * 0.002 + 1e-9;
@@ -182,6 +252,10 @@ mod tests {
         assert!((t.offered_pps() - 502.5).abs() < 1e-9);
         assert!((t.received_pps() - 500.0).abs() < 1e-9);
         assert!(t.line().contains("lost 2 (refused at input 3)") && t.line().contains("p50 500."), "{}", t.line());
+        let w = t.rx_window_rates().unwrap();
+        assert_eq!(w, WindowRates { min_pps: 200.0, median_pps: 400.0 });
+        assert!((w.dip() - 0.5).abs() < 1e-12);
+        assert_eq!(t.tx_window_rates(), None);
     }
 
     #[test]
