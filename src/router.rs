@@ -139,13 +139,14 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
 
     // Threads started after EAL initialisation inherit the main lcore's CPU
     // affinity and would compete with its forwarding loop: the control and
-    // statistics threads are started first, and receive what they need later.
+    // statistics threads are started first, and receive what they need later
+    // (then they also move off every forwarding lcore's CPU).
     let n_lcores = cfg.dataplane.lcores.len();
     let punt: Vec<Arc<ArrayQueue<dpdk::Mbuf>>> =
         (0..n_lcores).map(|_| Arc::new(ArrayQueue::new(PUNT_RING_SIZE))).collect();
     let counters: Vec<Arc<LcoreCounters>> = (0..n_lcores).map(|_| Arc::new(LcoreCounters::default())).collect();
     let mut control = ControlThread::spawn(punt.clone()).context("starting the control thread")?;
-    let (ports_tx, ports_rx) = std::sync::mpsc::channel::<Vec<Port>>();
+    let (ports_tx, ports_rx) = std::sync::mpsc::channel::<(Vec<Port>, Vec<usize>)>();
     let stats_thread = spawn_stats_thread(cfg, opts, quit.clone(), counters.clone(), &control, ports_rx)?;
 
     let args = eal_args(cfg);
@@ -267,8 +268,15 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         });
     }
 
-    // The statistics thread can now read the ports.
-    let _ = ports_tx.send(ports.clone());
+    // The statistics thread can now read the ports; it and the control thread
+    // move off the forwarding lcores' CPUs.
+    let forwarding_cpus: Vec<usize> = {
+        let mut c: Vec<usize> = lcore_ids.iter().flat_map(|&l| dpdk::lcore_cpus(l)).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    };
+    let _ = ports_tx.send((ports.clone(), forwarding_cpus.clone()));
 
     // The control thread: routing driver and management API.
     let mut table = RouteTable::new();
@@ -311,6 +319,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             pool: pool.clone(),
             inject: inject.clone(),
             management_socket: Some(cfg.management.socket.clone()),
+            forwarding_cpus,
         })
         .map_err(|e| anyhow::anyhow!("control thread: {e}"))?;
 
@@ -366,7 +375,7 @@ fn spawn_stats_thread(
     quit: Arc<AtomicBool>,
     counters: Vec<Arc<LcoreCounters>>,
     control: &ControlThread,
-    ports_rx: std::sync::mpsc::Receiver<Vec<Port>>,
+    ports_rx: std::sync::mpsc::Receiver<(Vec<Port>, Vec<usize>)>,
 ) -> Result<std::thread::JoinHandle<()>> {
     let control_counters = control.counters.clone();
     let names: Vec<String> = cfg.ports.iter().map(|p| p.name.clone()).collect();
@@ -375,7 +384,8 @@ fn spawn_stats_thread(
     let (idle, duration) = (opts.exit_when_idle, opts.duration);
     let handle = std::thread::Builder::new().name("dmsc-stats".into()).spawn(move || {
         // Start-up failures drop the sender: nothing to report then.
-        let Ok(ports) = ports_rx.recv() else { return };
+        let Ok((ports, forwarding_cpus)) = ports_rx.recv() else { return };
+        dmsc_controlplane::leave_forwarding_cpus(&forwarding_cpus);
         let start = Instant::now();
         let mut last_print = Instant::now();
         let (mut last_rx, mut last_change) = (0u64, Instant::now());

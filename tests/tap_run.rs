@@ -28,6 +28,16 @@ use dmsc_wire::packet::{Packet, PacketType};
 const A_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0a, 0x01]);
 const B_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0b, 0x01]);
 
+/// `Cpus_allowed_list` of the thread named `name` of process `pid`.
+fn thread_cpus(pid: u32, name: &str) -> Option<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten().find_map(|t| {
+        let comm = std::fs::read_to_string(t.path().join("comm")).ok()?;
+        (comm.trim() == name).then_some(())?;
+        let status = std::fs::read_to_string(t.path().join("status")).ok()?;
+        status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(|s| s.trim().to_owned())
+    })
+}
+
 #[test]
 fn tap_run_forwards_between_namespaces() {
     assert!(is_root(), "this test creates network namespaces and needs root");
@@ -109,6 +119,14 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
     assert_success("capture b", &cap_b.wait(Duration::from_secs(30)));
     assert_success("capture a", &cap_a.wait(Duration::from_secs(30)));
 
+    // The control and statistics threads left the forwarding lcore's CPU (0),
+    // since this machine has another one.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        for thread in ["dmsc-control", "dmsc-stats"] {
+            let cpus = thread_cpus(router.pid(), thread).unwrap_or_else(|| panic!("no thread {thread}"));
+            assert!(!cpus.split(',').any(|r| r == "0" || r.starts_with("0-")), "{thread} runs on CPUs {cpus}, including the lcore's CPU 0");
+        }
+    }
     let kernel_b = Command::new("ip").args(["-n", &ns_b, "-s", "-s", "link", "show", "dev", &if_b]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     router.interrupt();
     let out = router.wait(Duration::from_secs(30));

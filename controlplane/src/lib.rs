@@ -102,6 +102,30 @@ pub struct Attach {
     pub inject: Arc<ArrayQueue<(u16, Mbuf)>>,
     /// The management API's unix socket, if it is to be served.
     pub management_socket: Option<PathBuf>,
+    /// CPUs of the forwarding lcores: on attach the thread moves off them
+    /// (see [`leave_forwarding_cpus`]).
+    pub forwarding_cpus: Vec<usize>,
+}
+
+/// Restricts the calling thread to the CPUs it may run on minus
+/// `forwarding` (the forwarding lcores' CPUs), so that housekeeping threads
+/// (control, statistics) never preempt a polling lcore, as DPDK keeps its own
+/// control threads off the lcores' CPUs. Leaves the affinity alone when no
+/// CPU would remain (e.g. every CPU forwards: then the kernel shares them).
+/// Returns the CPUs the thread runs on afterwards.
+pub fn leave_forwarding_cpus(forwarding: &[usize]) -> Vec<usize> {
+    let own = dpdk::thread_cpus();
+    let rest: Vec<usize> = own.iter().copied().filter(|c| !forwarding.contains(c)).collect();
+    if rest.is_empty() || rest.len() == own.len() {
+        return own;
+    }
+    match dpdk::set_thread_cpus(&rest) {
+        Ok(()) => rest,
+        Err(e) => {
+            tracing::warn!(error = %e, cpus = ?rest, "could not move off the forwarding CPUs");
+            own
+        }
+    }
 }
 
 /// A running control thread.
@@ -198,6 +222,8 @@ async fn control_loop(
             }
         }
     };
+    let cpus = leave_forwarding_cpus(&a.forwarding_cpus);
+    tracing::info!(?cpus, forwarding = ?a.forwarding_cpus, "control thread CPUs");
     let counters = a.shared.counters.clone();
     let shared = Arc::new(Mutex::new(a.shared));
     let server = match a.management_socket.as_deref() {

@@ -9,6 +9,12 @@
 #ifndef DMSC_DPDK_SYS_WRAPPER_H
 #define DMSC_DPDK_SYS_WRAPPER_H
 
+/* glibc's cpu_set_t (DPDK's rte_cpuset_t, RTE_HAS_CPUSET) and the lcore/thread affinity
+ * calls of rte_lcore.h are only declared with GNU extensions. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <rte_config.h>
 #include <rte_common.h>
 #include <rte_eal.h>

@@ -273,6 +273,68 @@ pub fn lcore_id() -> u32 {
     unsafe { dpdk_sys::rte_lcore_id() }
 }
 
+/// The CPUs of a cpuset, ascending.
+fn cpus_of(set: &dpdk_sys::rte_cpuset_t) -> Vec<usize> {
+    let words = &set.__bits;
+    let bits = 8 * std::mem::size_of_val(&words[0]);
+    (0..words.len() * bits).filter(|&c| words[c / bits] >> (c % bits) & 1 == 1).collect()
+}
+
+/// The CPUs EAL pinned lcore `lcore` to (`rte_lcore_cpuset`), ascending; empty for an
+/// lcore id out of range or not in use. Only meaningful after [`Eal::init`].
+pub fn lcore_cpus(lcore: u32) -> Vec<usize> {
+    if lcore >= dpdk_sys::RTE_MAX_LCORE {
+        return Vec::new();
+    }
+    // SAFETY: plain getter of EAL's per-lcore configuration, bounds-checked above.
+    let set = unsafe { dpdk_sys::rte_lcore_cpuset(lcore) };
+    cpus_of(&set)
+}
+
+/// The CPUs the calling thread may run on, ascending, as the kernel reports them
+/// (`Cpus_allowed_list` of `/proc/thread-self/status`; `rte_thread_get_affinity` only
+/// returns EAL's cached value, empty on threads EAL did not create). Empty if that file
+/// cannot be read or parsed.
+pub fn thread_cpus() -> Vec<usize> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
+    let list = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap_or("");
+    parse_cpu_list(list.trim()).unwrap_or_default()
+}
+
+/// Parses a kernel CPU list such as `0-3,8,10-11`.
+fn parse_cpu_list(s: &str) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in s.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => out.extend(a.parse::<usize>().ok()?..=b.parse::<usize>().ok()?),
+            None => out.push(part.parse().ok()?),
+        }
+    }
+    Some(out)
+}
+
+/// Restricts the calling thread to `cpus` (`rte_thread_set_affinity`: the OS affinity
+/// and EAL's cached copy; any thread, EAL or not). Errors: `EINVAL` for an empty list or a CPU beyond the cpuset's size, or
+/// what the OS reports (e.g. none of the CPUs is online).
+pub fn set_thread_cpus(cpus: &[usize]) -> Result<(), DpdkError> {
+    const OP: &str = "rte_thread_set_affinity";
+    // SAFETY: an all-zero cpuset is a valid (empty) value.
+    let mut set: dpdk_sys::rte_cpuset_t = unsafe { std::mem::zeroed() };
+    let bits = 8 * std::mem::size_of_val(&set.__bits[0]);
+    if cpus.is_empty() || cpus.iter().any(|&c| c >= set.__bits.len() * bits) {
+        return Err(DpdkError::new(OP, EINVAL));
+    }
+    for &c in cpus {
+        set.__bits[c / bits] |= 1 << (c % bits);
+    }
+    // SAFETY: `set` is a valid cpuset; the call only reads it.
+    let rc = unsafe { dpdk_sys::rte_thread_set_affinity(&mut set) };
+    if rc != 0 {
+        return Err(DpdkError::new(OP, EINVAL)); // DPDK logs the reason; it sets no errno
+    }
+    Ok(())
+}
+
 /// NUMA socket of the calling thread (`rte_socket_id`); -1 ([`crate::SOCKET_ID_ANY`]) when
 /// unknown.
 #[inline]
@@ -338,4 +400,17 @@ pub fn pmd_dir() -> &'static str {
         .ok()
         .and_then(|c| c.to_str().ok())
         .unwrap_or("")
+}
+
+#[cfg(test)]
+mod cpu_list_tests {
+    use super::parse_cpu_list;
+
+    #[test]
+    fn kernel_cpu_lists() {
+        assert_eq!(parse_cpu_list("0-3,8,10-11"), Some(vec![0, 1, 2, 3, 8, 10, 11]));
+        assert_eq!(parse_cpu_list("5"), Some(vec![5]));
+        assert_eq!(parse_cpu_list(""), Some(vec![]));
+        assert_eq!(parse_cpu_list("1-x"), None);
+    }
 }

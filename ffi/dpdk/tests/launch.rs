@@ -31,6 +31,23 @@ fn launch_on_worker_lcore() {
         std::thread::spawn(dpdk::lcore_id).join().unwrap(),
         dpdk::LCORE_ID_ANY
     );
+    // `-l 0-1`: lcore n runs on CPU n; the main thread is pinned to CPU 0.
+    assert_eq!(dpdk::lcore_cpus(0), [0]);
+    assert_eq!(dpdk::lcore_cpus(1), [1]);
+    assert_eq!(dpdk::thread_cpus(), [0]);
+    assert!(dpdk::lcore_cpus(100_000).is_empty());
+    // Any thread can narrow its own affinity; bad sets are refused.
+    let (before, after, empty, huge) = std::thread::spawn(|| {
+        let before = dpdk::thread_cpus();
+        let after = dpdk::set_thread_cpus(&[1]).map(|()| dpdk::thread_cpus());
+        (before, after, dpdk::set_thread_cpus(&[]), dpdk::set_thread_cpus(&[1 << 20]))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(before, [0], "threads inherit the main lcore's affinity");
+    assert_eq!(after.unwrap(), [1]);
+    assert_eq!(empty.unwrap_err().errno, EINVAL);
+    assert_eq!(huge.unwrap_err().errno, EINVAL);
 
     // Return value and identity.
     eal.launch(1, || 100 + dpdk::lcore_id() as i32).unwrap();
