@@ -18,7 +18,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --locked --bins 2>&1 | tail -n 2
-BIN=$PWD/target/release
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+BIN=$target_dir/release
 OUT=$PWD/out/demo
 rm -rf "$OUT" && mkdir -p "$OUT"
 MEM=$(./scripts/eal-mem-args.sh)
