@@ -113,10 +113,18 @@ pub fn show(socket: PathBuf, what: What, as_json: bool, under: Option<String>, l
                     return Ok(json!({"node": node_json(&r.node), "version": r.version, "total": r.total, "routes": rs}).to_string());
                 }
                 let _ = writeln!(o, "FIB of {}: {} routes, version {} (showing {})", node_line(&r.node), r.total, r.version, r.routes.len());
-                let _ = writeln!(o, "{:<32} {:<8} next hops (port mac cost)", "prefix", "source");
+                let _ = writeln!(o, "{:<32} {:<8} next hops (port mac cost), lowest cost first; costlier = backup", "prefix", "source");
                 for x in &r.routes {
-                    let hops: Vec<String> =
-                        x.next_hops.iter().map(|h| format!("{} {} {}", h.port_name, h.mac, h.cost)).collect();
+                    let mut sorted: Vec<_> = x.next_hops.iter().collect();
+                    sorted.sort_by(|a, b| (a.cost, &a.port_name).cmp(&(b.cost, &b.port_name)));
+                    let lowest = sorted.first().map_or(0, |h| h.cost);
+                    let hops: Vec<String> = sorted
+                        .iter()
+                        .map(|h| {
+                            let tag = if h.cost > lowest { " (backup)" } else { "" };
+                            format!("{} {} {}{tag}", h.port_name, h.mac, h.cost)
+                        })
+                        .collect();
                     let _ = writeln!(o, "{:<32} {:<8} {}", x.prefix, x.source, hops.join(" | "));
                 }
             }
