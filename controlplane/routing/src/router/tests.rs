@@ -359,6 +359,14 @@ fn replayed_and_unadjacent_pdus_are_dropped() {
     assert_eq!(r.counters().rx_pdus, 6);
 }
 
+/// Router `r` (the first of a [`pair`]) receives an authenticated LSU carrying
+/// `lsa` from r2 on port 0, with crypto sequence number `crypto`.
+fn lsu_from_r2(r: &mut Router, now: Instant, lsa: Lsa, crypto: u64) -> Vec<Action> {
+    let pdu = Pdu { sender: RouterId(2), body: PduBody::Lsu(Lsu { lsas: vec![lsa] }) };
+    let bytes = wire::encode(&pdu, keychain().send_key(), crypto).unwrap();
+    r.handle(now, Input::Received { port: 0, src_mac: MAC[1], payload: &bytes })
+}
+
 #[test]
 fn stale_own_lsa_is_superseded() {
     let t0 = Instant::now();
@@ -384,19 +392,7 @@ fn stale_own_lsa_is_superseded() {
         }]),
     };
     stale.header.checksum = wire::lsa_checksum(&stale);
-    let pdu = Pdu {
-        sender: RouterId(2),
-        body: PduBody::Lsu(Lsu { lsas: vec![stale] }),
-    };
-    let bytes = wire::encode(&pdu, keychain().send_key(), 1_000_000).unwrap();
-    let acts = r[0].handle(
-        t0,
-        Input::Received {
-            port: 0,
-            src_mac: MAC[1],
-            payload: &bytes,
-        },
-    );
+    let acts = lsu_from_r2(&mut r[0], t0, stale, 1_000_000);
     let mine = r[0]
         .lsdb(t0)
         .into_iter()
@@ -435,9 +431,7 @@ fn identical_own_lsa_about_to_expire_is_reoriginated() {
     let receive = |r: &mut Router, remaining_lifetime_s: u16, crypto: u64| {
         let mut copy = ours.clone();
         copy.header.remaining_lifetime_s = remaining_lifetime_s;
-        let pdu = Pdu { sender: RouterId(2), body: PduBody::Lsu(Lsu { lsas: vec![copy] }) };
-        let bytes = wire::encode(&pdu, keychain().send_key(), crypto).unwrap();
-        r.handle(t0, Input::Received { port: 0, src_mac: MAC[1], payload: &bytes })
+        lsu_from_r2(r, t0, copy, crypto)
     };
     // The same instance a few seconds older (it travelled): just a duplicate.
     let before = r[0].counters().lsa_duplicate;
