@@ -256,6 +256,40 @@ pub struct ChurnSpec {
     pub control: Option<(u32, u32)>,
 }
 
+/// The churn options of `bench/latency` and `bench/throughput` (`#[command(flatten)]`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ChurnArgs {
+    /// FIB churn: replace this many routes per second through dmscd's management API
+    /// while forwarding, and measure with and without it in the same run (0 = no churn).
+    #[arg(long, default_value_t = 0.0)]
+    pub churn: f64,
+    /// Routes per `UpdateRoutes` call of the churn (default: `--churn` / 100, one batch
+    /// every ~10 ms; at most the churn set).
+    #[arg(long)]
+    pub churn_batch: Option<usize>,
+    /// Prefixes installed through the API and replaced by the churn (default: a tenth of
+    /// `--fib`), spread over the FIB; the routes the traffic hits are always among them.
+    #[arg(long)]
+    pub churn_set: Option<usize>,
+}
+
+impl ChurnArgs {
+    /// Whether churn was asked for.
+    pub fn enabled(&self) -> bool {
+        self.churn > 0.0
+    }
+
+    /// Routes per batch: `--churn-batch`, or [`default_batch`] of the rate.
+    pub fn batch(&self) -> usize {
+        self.churn_batch.unwrap_or_else(|| default_batch(self.churn))
+    }
+
+    /// Size of the churn set for a FIB of `fib` routes: `--churn-set`, or a tenth; ≥ 1.
+    pub fn set_size(&self, fib: usize) -> usize {
+        self.churn_set.unwrap_or(fib / 10).max(1)
+    }
+}
+
 /// The default batch size for `rate_rps`: one batch every ~10 ms, at least 1 route.
 pub fn default_batch(rate_rps: f64) -> usize {
     ((rate_rps / 100.0).round() as usize).max(1)

@@ -149,18 +149,8 @@ struct Args {
     /// Keep the scratch directory.
     #[arg(long)]
     keep: bool,
-    /// FIB churn: replace this many routes per second through dmscd's management API
-    /// during every trial, and run each trial with and without it (0 = no churn).
-    #[arg(long, default_value_t = 0.0)]
-    churn: f64,
-    /// Routes per `UpdateRoutes` call of the churn (default: `--churn` / 100, one batch
-    /// every ~10 ms; at most the churn set).
-    #[arg(long)]
-    churn_batch: Option<usize>,
-    /// Prefixes installed through the API and replaced by the churn (default: a tenth of
-    /// `--fib`), spread over the FIB; the routes the traffic hits are always added.
-    #[arg(long)]
-    churn_set: Option<usize>,
+    #[command(flatten)]
+    churn_opts: churn::ChurnArgs,
     /// CPUs dmscd is started with (its affinity before its EAL pins the lcore):
     /// `inherit` (default: this program's, i.e. its EAL lcore's core `--gen-core`, since
     /// dmscd is started after EAL initialisation), `all` (the machine's online CPUs, as
@@ -296,8 +286,8 @@ fn check_prerequisites(args: &Args, bin_dir: &Path) -> Result<()> {
     if args.memif_rsize.is_some_and(|r| !(1..=14).contains(&r)) {
         missing.push("--memif-rsize must be in 1..=14".to_owned());
     }
-    if args.churn < 0.0 || !args.churn.is_finite() {
-        missing.push(format!("--churn {}: routes per second must be >= 0", args.churn));
+    if args.churn_opts.churn < 0.0 || !args.churn_opts.churn.is_finite() {
+        missing.push(format!("--churn {}: routes per second must be >= 0", args.churn_opts.churn));
     }
     if !["auto", "huge", "no-huge"].contains(&args.gen_mem.as_str()) {
         missing.push(format!("--gen-mem {}: expected auto, huge or no-huge", args.gen_mem));
@@ -648,8 +638,8 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
     let t = Instant::now();
     // With churn, the churn set goes through the API, not the routes file.
     let flow_routes = router::flow_route_indices(args.fib, args.flows);
-    let churn_idx = if args.churn > 0.0 {
-        churn::churn_indices(args.fib, args.churn_set.unwrap_or(args.fib / 10).max(1), &flow_routes)
+    let churn_idx = if args.churn_opts.enabled() {
+        churn::churn_indices(args.fib, args.churn_opts.set_size(args.fib), &flow_routes)
     } else {
         Vec::new()
     };
@@ -888,7 +878,7 @@ fn setup_churn(args: &Args, churner: Churner, spec: &DmscdSpec, dmscd_pid: u32, 
     let fib = churner.show_fib(&probe, 1)?;
     let route = fib.routes.first().filter(|r| r.prefix == probe).context("the probe route is not in dmscd's FIB")?;
     ensure!(route.source == "api", "route {probe} has source {:?} after the API install, not \"api\"", route.source);
-    let batch = args.churn_batch.unwrap_or_else(|| churn::default_batch(args.churn)).clamp(1, churner.set_len());
+    let batch = args.churn_opts.batch().clamp(1, churner.set_len());
     println!(
         "churn set: {} prefixes installed through the API in {:.2} s ({} FIB entries changed); FIB {} routes, version {}; \
          {probe}: source {}; churn {:.0} routes/s in batches of {batch} (every {:.1} ms), next hops p1 {NEIGHBOR_MAC} <-> p1 {CHURN_ALT_MAC}",
@@ -898,12 +888,12 @@ fn setup_churn(args: &Args, churner: Churner, spec: &DmscdSpec, dmscd_pid: u32, 
         fib.total,
         fib.version,
         route.source,
-        args.churn,
-        batch as f64 / args.churn * 1e3,
+        args.churn_opts.churn,
+        batch as f64 / args.churn_opts.churn * 1e3,
     );
     let control = churn::thread_named(dmscd_pid, "dmsc-control").map(|t| (dmscd_pid, t));
     let hops = [churn::hop("p1", NEIGHBOR_MAC), churn::hop("p1", CHURN_ALT_MAC)];
-    Ok(ChurnCtx { churner, spec: ChurnSpec { rate_rps: args.churn, batch, hops, control }, installed: inst.changed, probe })
+    Ok(ChurnCtx { churner, spec: ChurnSpec { rate_rps: args.churn_opts.churn, batch, hops, control }, installed: inst.changed, probe })
 }
 
 /// After the trials: dmscd's `fib_changes` must equal what the install and the churn's
@@ -1043,8 +1033,8 @@ fn churn_table(args: &Args, rows: &[(String, Vec<Trial>, Vec<Trial>)]) {
     println!(
         "FIB churn {:.0} routes/s (batches of {}): each load without and with churn in the same run; medians over runs (min–max); \
          windows of {:.0} ms; lost = refused at dmscd's input + not received:",
-        args.churn,
-        args.churn_batch.map_or_else(|| churn::default_batch(args.churn).to_string(), |b| b.to_string()),
+        args.churn_opts.churn,
+        args.churn_opts.batch(),
         WINDOW_S * 1e3
     );
     println!(

@@ -112,17 +112,9 @@ struct Args {
     /// background load measured just before each run is printed either way.
     #[arg(long, default_value_t = 0.0)]
     quiet_wait_s: f64,
-    /// FIB churn: in every dmscd run, also measure `--measure-s` while replacing this
-    /// many routes per second through the management API (0 = no churn).
-    #[arg(long, default_value_t = 0.0)]
-    churn: f64,
-    /// Routes per `UpdateRoutes` call (default: `--churn` / 100, a batch every ~10 ms).
-    #[arg(long)]
-    churn_batch: Option<usize>,
-    /// Prefixes installed through the API and replaced (default: a tenth of `--fib`);
-    /// the routes the traffic hits are always among them.
-    #[arg(long)]
-    churn_set: Option<usize>,
+    // With `--churn`, every dmscd run also measures `--measure-s` with churn.
+    #[command(flatten)]
+    churn_opts: churn::ChurnArgs,
 }
 
 /// The churn client and what it churns.
@@ -307,8 +299,8 @@ fn prepare(args: &Args, bin_dir: &Path, work: &Path) -> Result<Prepared> {
     let flow_routes = router::flow_route_indices(args.fib, n_names);
     // `--prepare-only` writes the whole FIB into the routes file (nothing installs the
     // churn set through the API then).
-    let churn_idx = if args.churn > 0.0 && !args.prepare_only {
-        churn::churn_indices(args.fib, args.churn_set.unwrap_or(args.fib / 10).max(1), &flow_routes)
+    let churn_idx = if args.churn_opts.enabled() && !args.prepare_only {
+        churn::churn_indices(args.fib, args.churn_opts.set_size(args.fib), &flow_routes)
     } else {
         Vec::new()
     };
@@ -711,8 +703,8 @@ fn churn_setup(args: &Args, c: &ChurnCtx, work: &Path, dmscd_pid: u32) -> Result
         control.and_then(|t| churn::thread_status(dmscd_pid, t, "Cpus_allowed_list")).unwrap_or_else(|| "?".into())
     );
     Ok(ChurnSpec {
-        rate_rps: args.churn,
-        batch: args.churn_batch.unwrap_or_else(|| churn::default_batch(args.churn)),
+        rate_rps: args.churn_opts.churn,
+        batch: args.churn_opts.batch(),
         hops: [churn::hop("p1", NEIGHBOR_MAC), churn::hop("p1", CHURN_ALT_MAC)],
         control: control.map(|t| (dmscd_pid, t)),
     })
@@ -813,7 +805,7 @@ fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
         println!(
             "dmscd with churn {m:>8.3} Mpps (min {lo:.3}, max {hi:.3}); with / without churn in the same run: median {r:.3} (min {rlo:.3}, max {rhi:.3}); \
              churn achieved {a:.0} routes/s (min {alo:.0}, max {ahi:.0}) of {:.0} asked, publish p50 {p:.0} µs (median), max {pmax:.0} µs",
-            args.churn
+            args.churn_opts.churn
         );
     }
     if !base.is_empty() {
