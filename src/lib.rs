@@ -1,5 +1,6 @@
 //! The `dmscd` router daemon and the `dmsc` operator tool.
 //!
+//! * [`heap`]: transparent huge pages for the heap (the FIB).
 //! * [`router`]: start-up, run and shutdown of one router process.
 //! * [`stats`]: counter tables and JSON reports.
 //! * [`traffic`]: DMSC traffic generation and decoding (pcap files).
@@ -9,6 +10,7 @@
 //! * [`topo`]: many routers on one machine (`dmsc topo up|down`).
 #![forbid(unsafe_code)]
 
+pub mod heap;
 pub mod link;
 pub mod netns;
 pub mod router;

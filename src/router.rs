@@ -219,6 +219,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         idle_sleep: cfg.dataplane.idle_sleep,
         nack_rate_per_s: cfg.dataplane.nack_rate_per_s,
         nack_burst: cfg.dataplane.nack_burst,
+        name_cache: cfg.dataplane.name_cache as usize,
     };
 
     // Dispatch rings: from every dispatching lcore to every other lcore.

@@ -77,6 +77,10 @@ pub struct CounterSet {
     pub polls: u64,
     /// Loop turns that found nothing.
     pub idle_polls: u64,
+    /// Destination names answered by the lcores' lookup caches.
+    pub name_cache_hits: u64,
+    /// Destination names looked up in the FIB.
+    pub name_cache_misses: u64,
 }
 
 impl From<&LcoreSnapshot> for CounterSet {
@@ -98,6 +102,8 @@ impl From<&LcoreSnapshot> for CounterSet {
             drops,
             polls: s.polls,
             idle_polls: s.idle_polls,
+            name_cache_hits: s.name_cache_hits,
+            name_cache_misses: s.name_cache_misses,
         }
     }
 }
@@ -208,6 +214,13 @@ impl Report {
             }
             let _ = writeln!(s);
         }
+        let (hits, misses) = (self.total.name_cache_hits, self.total.name_cache_misses);
+        let looked_up = hits + misses;
+        let _ = writeln!(
+            s,
+            "name cache: {hits} hits, {misses} FIB lookups ({:.1} % hits)",
+            if looked_up == 0 { 0.0 } else { 100.0 * hits as f64 / looked_up as f64 }
+        );
         let _ = write!(s, "control packets received: {}", self.control_received);
         s
     }

@@ -37,6 +37,7 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
     let _ = writeln!(o, "tx_descriptors = {}", d.tx_descriptors);
     let _ = writeln!(o, "idle_polls_before_sleep = {}", d.idle_polls_before_sleep);
     let _ = writeln!(o, "idle_sleep_us = {}", d.idle_sleep.as_micros());
+    let _ = writeln!(o, "name_cache = {}", d.name_cache);
     let _ = writeln!(o, "nack_rate_per_s = {}", d.nack_rate_per_s);
     let _ = writeln!(o, "nack_burst = {}", d.nack_burst);
     let _ = writeln!(o, "nack_hop_limit = {}", d.nack_hop_limit);

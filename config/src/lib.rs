@@ -105,6 +105,9 @@ pub mod defaults {
     pub const IDLE_POLLS_BEFORE_SLEEP: u32 = 100;
     /// `dataplane.idle_sleep_us`: sleep per idle poll once sleeping, in microseconds.
     pub const IDLE_SLEEP_US: u64 = 50;
+    /// `dataplane.name_cache`: destination names each lcore's lookup cache holds
+    /// (4.5 MiB per lcore).
+    pub const NAME_CACHE: u32 = 32768;
     /// `dataplane.nack_rate_per_s`: nack token-bucket rate per lcore, nacks per second.
     pub const NACK_RATE_PER_S: u32 = 1000;
     /// `dataplane.nack_burst`: nack token-bucket depth per lcore, in nacks.
@@ -150,6 +153,8 @@ pub mod limits {
     /// `dataplane.idle_sleep_us`, in microseconds (at most 100 ms: longer sleeps would let
     /// a burst of traffic overflow the rx rings before the lcore wakes).
     pub const IDLE_SLEEP_US: RangeInclusive<i64> = 0..=100_000;
+    /// `dataplane.name_cache`, names per lcore (0 = off; 2^20 names = 144 MiB per lcore).
+    pub const NAME_CACHE: RangeInclusive<i64> = 0..=1 << 20;
     /// `dataplane.nack_rate_per_s`, nacks per second per lcore (0 = never send nacks).
     pub const NACK_RATE_PER_S: RangeInclusive<i64> = 0..=10_000_000;
     /// `dataplane.nack_burst`, in nacks.
@@ -385,6 +390,11 @@ pub struct Dataplane {
     /// `idle_sleep_us` (default 50 µs): sleep per empty poll after that, 0..=100,000 µs;
     /// zero means pure busy polling. Always a whole number of microseconds.
     pub idle_sleep: Duration,
+    /// `name_cache` (default 32768): destination names each forwarding lcore's
+    /// lookup cache holds (rounded up to a power of two; 144 bytes each), 0..=2^20;
+    /// 0 turns the cache off. The cache answers repeated names exactly as the FIB
+    /// would and is emptied by every FIB publication (`dmsc_fib::LookupCache`).
+    pub name_cache: u32,
     /// `nack_rate_per_s` (default 1000): nacks per second each lcore may send (token bucket
     /// rate), 0..=10,000,000; 0 means never send nacks.
     pub nack_rate_per_s: u32,
@@ -409,6 +419,7 @@ impl Default for Dataplane {
             tx_descriptors: defaults::TX_DESCRIPTORS,
             idle_polls_before_sleep: defaults::IDLE_POLLS_BEFORE_SLEEP,
             idle_sleep: Duration::from_micros(defaults::IDLE_SLEEP_US),
+            name_cache: defaults::NAME_CACHE,
             nack_rate_per_s: defaults::NACK_RATE_PER_S,
             nack_burst: defaults::NACK_BURST,
             nack_hop_limit: defaults::NACK_HOP_LIMIT,

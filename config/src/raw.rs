@@ -104,6 +104,7 @@ pub(crate) struct RawDataplane {
     pub idle_polls_before_sleep: Option<S<Int>>,
     #[serde(default)]
     pub idle_sleep_us: Option<S<Int>>,
+    pub name_cache: Option<S<Int>>,
     #[serde(default)]
     pub nack_rate_per_s: Option<S<Int>>,
     #[serde(default)]

@@ -364,6 +364,13 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
         limits::IDLE_SLEEP_US,
         defaults::IDLE_SLEEP_US,
     );
+    let name_cache = int(
+        c,
+        &r.name_cache,
+        "dataplane.name_cache",
+        limits::NAME_CACHE,
+        d.name_cache,
+    );
     let nack_rate_per_s = int(
         c,
         &r.nack_rate_per_s,
@@ -402,6 +409,7 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
         tx_descriptors,
         idle_polls_before_sleep,
         idle_sleep: Duration::from_micros(idle_sleep_us),
+        name_cache,
         nack_rate_per_s,
         nack_burst,
         nack_hop_limit,

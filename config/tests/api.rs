@@ -136,6 +136,7 @@ fn odd_config() -> Config {
             tx_descriptors: 32768,
             idle_polls_before_sleep: u32::MAX,
             idle_sleep: Duration::ZERO,
+            name_cache: 0,
             nack_rate_per_s: 0,
             nack_burst: 1,
             nack_hop_limit: 255,

@@ -93,6 +93,17 @@ pub struct Fib {
     pub(crate) keys_base: usize,
     /// 0 from [`Fib::build`]; set by the writer on each published version.
     pub(crate) version: u64,
+    /// Identity of the contents: unique in the process, renewed whenever the
+    /// contents change (see [`Fib::stamp`]).
+    pub(crate) stamp: u64,
+}
+
+/// A fresh process-wide stamp (control path only: one atomic add per FIB
+/// build or update, never per lookup).
+pub(crate) fn next_stamp() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A route change for [`Fib::with_changes`].
@@ -247,6 +258,7 @@ impl Fib {
             nodes: trie.nodes,
             depth_entries,
             version: 0,
+            stamp: next_stamp(),
         })
     }
 
@@ -309,6 +321,32 @@ impl Fib {
     /// random base), so a reader can tell which version a result came from.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// Index of `e` in this snapshot's entry slab (`e` must be one of its
+    /// entries, as returned by a lookup), or `None`.
+    #[inline(always)]
+    pub(crate) fn index_of(&self, e: &FibEntry) -> Option<u32> {
+        let base = self.entries.as_ptr() as usize;
+        let off = (e as *const FibEntry as usize).wrapping_sub(base);
+        let i = off / std::mem::size_of::<FibEntry>();
+        (off % std::mem::size_of::<FibEntry>() == 0 && i < self.entries.len()).then_some(i as u32)
+    }
+
+    /// The entry at slab index `i` (see [`Fib::index_of`]).
+    #[inline(always)]
+    pub(crate) fn entry_at(&self, i: u32) -> Option<&FibEntry> {
+        self.entries.get(i as usize)
+    }
+
+    /// Identity of this snapshot's contents: two `Fib` values with the same
+    /// stamp give the same answer to every lookup and have the same entry
+    /// indices. Every build and every in-place update (a
+    /// [`crate::FibWriter`] publication) takes a fresh stamp from a
+    /// process-wide counter; a clone keeps it. [`crate::LookupCache`] keys
+    /// its results on it.
+    pub fn stamp(&self) -> u64 {
+        self.stamp
     }
 
     /// Whether `self` and `other` have the same representation (table,
@@ -632,6 +670,7 @@ impl Fib {
                 .filter(|s| s.key != 0),
         );
         fib.buckets = table(&nodes);
+        fib.stamp = next_stamp();
         fib
     }
 }

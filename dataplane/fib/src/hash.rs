@@ -103,6 +103,27 @@ fn extend_slow(state: u64, w: &[u8], off: usize, end: usize) -> u64 {
     mix(s, rd(w, end - 16), rd(w, end - 8), n)
 }
 
+/// Hash of a whole name's wire bytes, `w` of any length: 16 bytes per
+/// folded multiply, the last 16 bytes read with overlapping loads (so no byte
+/// loop), short names through a zero-padded copy. For
+/// [`crate::LookupCache`], which verifies every hit against the stored bytes.
+#[inline(always)]
+pub(crate) fn name_hash(seed: u64, w: &[u8]) -> u64 {
+    let n = w.len();
+    if n < 16 {
+        let mut buf = [0u8; 16];
+        buf[..n].copy_from_slice(w);
+        return mix(seed, rd(&buf, 0), rd(&buf, 8), n);
+    }
+    let mut s = seed;
+    let mut i = 0;
+    while i + 16 < n {
+        s = fold_mul(s ^ rd(w, i) ^ K0, rd(w, i + 8) ^ K1);
+        i += 16;
+    }
+    mix(s, rd(w, n - 16), rd(w, n - 8), n)
+}
+
 /// Byte equality, 8 bytes at a time (the prefixes compared are short, so a
 /// `memcmp` call would dominate).
 #[inline(always)]

@@ -110,6 +110,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache;
 mod entry;
 mod fib;
 mod hash;
@@ -119,6 +120,7 @@ mod prefetch;
 mod update;
 mod writer;
 
+pub use cache::{CacheStats, LookupCache, MAX_CACHED_NAME_LEN};
 pub use entry::{FibEntry, NextHop};
 pub use fib::{Fib, FibChange, BURST, MAX_ENTRIES};
 pub use writer::{FibWriter, UpdateStats};

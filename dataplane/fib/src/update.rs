@@ -131,6 +131,8 @@ impl Fib {
     /// index already reflects the batch). See the module docs.
     /// Returns whether the table was rebuilt or resized (O(n) work).
     pub(crate) fn apply_plan(&mut self, plan: &Plan, index: &Index) -> bool {
+        // New contents: results cached under the old stamp must not be used.
+        self.stamp = crate::fib::next_stamp();
         // Phase 1: entries.
         for (w, slot) in &plan.removes {
             self.entries[*slot as usize] = FibEntry::vacant();

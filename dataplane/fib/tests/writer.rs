@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread;
 
 use dmsc_fib::naive::NaiveFib;
-use dmsc_fib::{Fib, FibChange, FibEntry, FibError, FibWriter, NextHop};
+use dmsc_fib::{Fib, FibChange, FibEntry, FibError, FibWriter, LookupCache, NextHop};
 use dmsc_rcu::Reader;
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::{Name, NameRef};
@@ -77,6 +77,26 @@ fn check(fib: &Fib, routes: &Routes, names: &[Name]) -> Result<(), TestCaseError
     Ok(())
 }
 
+/// Looks the probe names up twice through each of `caches` (kept across
+/// batches, so they hold answers from earlier versions): every answer must be
+/// the model's.
+fn check_cached(caches: &mut [LookupCache], fib: &Fib, routes: &Routes, names: &[Name]) -> Result<(), TestCaseError> {
+    let naive = NaiveFib::build(routes.clone()).unwrap();
+    let probe = probes(routes, names);
+    let refs: Vec<NameRef<'_>> = probe.iter().map(Name::as_ref).collect();
+    for cache in caches.iter_mut() {
+        for round in 0..2 {
+            let mut out = vec![None; refs.len()];
+            cache.lookup_burst(fib, &refs, &mut out);
+            for (n, got) in refs.iter().zip(&out) {
+                let want = naive.lookup(*n);
+                prop_assert!(same(want, *got), "cache of {} round {round}, {}: want {:?} got {:?}", cache.capacity(), n, want, got);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Applies `ops` to the model and returns the batch.
 fn batch(model: &mut Routes, ops: &[Op]) -> Vec<FibChange> {
     let mut out = Vec::new();
@@ -133,6 +153,9 @@ proptest! {
         reader.offline();
         with_live(&mut reader, |f| check(f, &model, &names))?;
         let mut versions = vec![writer.version()];
+        // A tiny cache (evictions every burst) and a roomy one.
+        let mut caches = [LookupCache::new(4), LookupCache::new(1024)];
+        with_live(&mut reader, |f| check_cached(&mut caches, f, &model, &names))?;
         for ops in &batches {
             let before = model.len();
             let changes = batch(&mut model, ops);
@@ -143,7 +166,8 @@ proptest! {
                 prop_assert!(!versions.contains(&live.version()), "a new version");
                 versions.push(live.version());
                 prop_assert!(writer.standby().identical_layout(live), "copies diverged");
-                check(live, &model, &names)
+                check(live, &model, &names)?;
+                check_cached(&mut caches, live, &model, &names)
             })?;
         }
         // A rebuild from scratch agrees too (same lookups as the in-place copies).

@@ -126,6 +126,11 @@ pub struct LcoreCounters {
     pub idle_polls: Counter,
     /// Poll-loop iterations in total.
     pub polls: Counter,
+    /// Destination names answered by the lcore's lookup cache.
+    pub name_cache_hits: Counter,
+    /// Destination names looked up in the FIB (cache misses and names too
+    /// long to cache; with the cache off, every name).
+    pub name_cache_misses: Counter,
     drops: [Counter; 7],
     port_rx: [Counter; MAX_PORTS],
     port_tx: [Counter; MAX_PORTS],
@@ -186,6 +191,8 @@ impl LcoreCounters {
             dispatch_full: self.dispatch_full.get(),
             idle_polls: self.idle_polls.get(),
             polls: self.polls.get(),
+            name_cache_hits: self.name_cache_hits.get(),
+            name_cache_misses: self.name_cache_misses.get(),
             drops,
             port_rx: std::array::from_fn(|i| self.port_rx[i].get()),
             port_tx: std::array::from_fn(|i| self.port_tx[i].get()),
@@ -211,6 +218,8 @@ pub struct LcoreSnapshot {
     pub dispatch_full: u64,
     pub idle_polls: u64,
     pub polls: u64,
+    pub name_cache_hits: u64,
+    pub name_cache_misses: u64,
     /// Indexed by `DropReason as usize`.
     pub drops: [u64; 7],
     /// Frames received per port index.
@@ -246,6 +255,8 @@ impl LcoreSnapshot {
         self.dispatch_full += o.dispatch_full;
         self.idle_polls += o.idle_polls;
         self.polls += o.polls;
+        self.name_cache_hits += o.name_cache_hits;
+        self.name_cache_misses += o.name_cache_misses;
         for i in 0..self.drops.len() {
             self.drops[i] += o.drops[i];
         }

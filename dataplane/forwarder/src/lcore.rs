@@ -9,7 +9,9 @@
 //! 3. **Rx burst** from each rx queue this lcore owns (and from the dispatch
 //!    rings other lcores fill, see [`crate::plan`]).
 //! 4. **Process** the burst with [`Pipeline::process_burst`] against one FIB
-//!    snapshot held for the whole turn: one burst FIB lookup, whose cache
+//!    snapshot held for the whole turn: destination names go through this
+//!    lcore's own [`LookupCache`] (exact; emptied when the snapshot changes),
+//!    and the names it does not hold through one burst FIB lookup, whose cache
 //!    misses overlap.
 //! 5. **Tx burst**: frames are buffered per egress port and sent with one
 //!    `tx_burst` per port per turn, or earlier when a buffer fills.
@@ -27,7 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_queue::ArrayQueue;
-use dmsc_fib::Fib;
+use dmsc_fib::{Fib, LookupCache};
 use dmsc_rcu::Reader;
 use dpdk::{Mbuf, MbufArray, Mempool, RingConsumer, RingProducer, RxQueue, TxQueue};
 
@@ -59,6 +61,8 @@ pub struct LcoreParams {
     pub nack_rate_per_s: u32,
     /// Nack burst size.
     pub nack_burst: u32,
+    /// Destination names this lcore's lookup cache holds (0 = off).
+    pub name_cache: usize,
 }
 
 /// An rx queue this lcore polls.
@@ -174,6 +178,7 @@ struct Work<'a> {
     punt: &'a ArrayQueue<Mbuf>,
     egress: &'a mut Egress,
     bucket: &'a mut TokenBucket,
+    cache: &'a mut LookupCache,
     now: u64,
 }
 
@@ -200,7 +205,7 @@ impl Work<'_> {
                 }
             }
             c.rx_bytes.add(rx_bytes);
-            self.pipeline.process_burst(fib, &mut frames[..n], &mut verdicts[..n]);
+            self.pipeline.process_burst(fib, self.cache, &mut frames[..n], &mut verdicts[..n]);
         }
         for (i, m) in burst.drain().enumerate() {
             let verdict = if chained[i] { Verdict::Drop { reason: DropReason::Malformed, nack: None } } else { verdicts[i] };
@@ -286,6 +291,9 @@ impl Lcore {
         let mut burst: MbufArray<BURST> = MbufArray::new();
         let mut staged: Vec<MbufArray<BURST>> = (0..dispatch_to.len()).map(|_| MbufArray::new()).collect();
         let mut idle_turns: u32 = 0;
+        // Allocated here, on the lcore, before the loop: first touched by it.
+        let mut cache = LookupCache::new(params.name_cache);
+        let mut cache_seen = cache.stats();
         let c = &*counters;
         tracing::debug!(lcore = dpdk::lcore_id(), index, rx = rx.len(), rings = rings_in.len(), "forwarding loop starts");
 
@@ -304,6 +312,7 @@ impl Lcore {
                     punt: &punt,
                     egress: &mut egress,
                     bucket: &mut bucket,
+                    cache: &mut cache,
                     now,
                 };
                 // 3. Rx bursts, 4. process.
@@ -360,6 +369,12 @@ impl Lcore {
                 }
             } else {
                 idle_turns = 0;
+                let now_stats = cache.stats();
+                c.name_cache_hits.add(now_stats.hits - cache_seen.hits);
+                c.name_cache_misses.add(
+                    (now_stats.misses + now_stats.bypassed) - (cache_seen.misses + cache_seen.bypassed),
+                );
+                cache_seen = now_stats;
             }
         }
         // Leave nothing in flight: buffered frames are sent once more, then freed.

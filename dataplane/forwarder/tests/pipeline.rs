@@ -5,7 +5,7 @@
 //!   routes: /a → port 1 n1     /client → port 0 c     /ecmp → port 0 x, port 1 y (equal cost)
 //! ```
 
-use dmsc_fib::{Fib, NextHop};
+use dmsc_fib::{Fib, LookupCache, NextHop};
 use dmsc_forwarder::{DropReason, NackOutcome, Pipeline, PortInfo, Verdict};
 use dmsc_wire::ethernet::{self, Frame, MacAddr};
 use dmsc_wire::nack::{NackReason, NackRepr};
@@ -239,19 +239,27 @@ fn any_frame(kind: u8, label: u32, extra: u8) -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
-    /// The burst path gives exactly the verdicts and bytes of the one-frame path.
+    /// The burst path gives exactly the verdicts and bytes of the one-frame
+    /// path: with the lookup cache off, with a 4-name cache (evictions within
+    /// a burst) and a larger one, burst after burst (hits from the earlier
+    /// ones).
     #[test]
     fn burst_equals_one_by_one(spec in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u8>()), 0..=32)) {
         let (p, fib) = setup();
         let frames: Vec<Vec<u8>> = spec.iter().map(|(k, l, e)| any_frame(*k, *l, *e)).collect();
         let mut single = frames.clone();
         let want: Vec<Verdict> = single.iter_mut().map(|f| p.process(&fib, f)).collect();
-        let mut burst = frames.clone();
-        let mut refs: Vec<&mut [u8]> = burst.iter_mut().map(|f| &mut f[..]).collect();
-        let mut got = vec![Verdict::Punt; refs.len()];
-        p.process_burst(&fib, &mut refs, &mut got);
-        prop_assert_eq!(got, want);
-        prop_assert_eq!(burst, single);
+        for size in [0, 4, 64] {
+            let mut cache = LookupCache::new(size);
+            for round in 0..3 {
+                let mut burst = frames.clone();
+                let mut refs: Vec<&mut [u8]> = burst.iter_mut().map(|f| &mut f[..]).collect();
+                let mut got = vec![Verdict::Punt; refs.len()];
+                p.process_burst(&fib, &mut cache, &mut refs, &mut got);
+                prop_assert_eq!(&got, &want, "cache {} round {}", size, round);
+                prop_assert_eq!(&burst, &single);
+            }
+        }
     }
 
     /// Arbitrary bytes never panic, and anything but a forward leaves them as they were.

@@ -1,0 +1,398 @@
+//! A per-lcore cache of whole-name lookup results in front of the FIB.
+//!
+//! [`Fib::lookup_burst`] costs about five random cache lines per name (three
+//! bucket probes of the binary search, the prefix bytes that verify the
+//! deepest node, the entry) spread over a table of hundreds of megabytes at
+//! 10^6 prefixes, plus hashing every component. Service traffic repeats
+//! destination names: a pod calls the same few methods of the same services.
+//! A [`LookupCache`] remembers, for recently seen *whole* destination names,
+//! which entry the FIB answered; a hit costs one hash over the name, one
+//! 64-byte set line and the stored name (one or two lines) from a table of a
+//! few megabytes, and the entry line the forwarder reads anyway.
+//!
+//! It is exact, not probabilistic: a hit requires the stored name's bytes to
+//! equal the looked-up name's (the hash only chooses the set and filters the
+//! ways), and every result belongs to one FIB snapshot, identified by
+//! [`Fib::stamp`]: when the lcore's snapshot changes (any publication), the
+//! cache moves to a new epoch and everything older reads as empty, with no
+//! scan. Misses, including "no route", are looked up in the FIB as one burst
+//! and inserted; names longer than [`MAX_CACHED_NAME_LEN`] bytes bypass the
+//! cache.
+//!
+//! Layout: 4-way sets. A set is one cache line with the ways' hash tags,
+//! epochs, entry indices and name lengths; the names sit in a parallel array
+//! of 128-byte records, so a lookup reads the set line, then the one record
+//! whose tag matched. Replacement: an empty or stale way first, else a
+//! random one.
+//!
+//! Rejected alternatives:
+//! * keying on the 64-bit hash alone (no stored name): one line less per
+//!   hit, but a collision would misroute; the FIB itself never trusts a hash
+//!   either;
+//! * a direct-mapped table: with 10^4 active names in 2^14 slots about 45 %
+//!   of the names share their slot with another, and two names that alternate
+//!   evict each other on every packet;
+//! * caching per flow label: the label is chosen by the source and says
+//!   nothing about the name, so it cannot replace the byte comparison;
+//! * invalidating by scanning: a FIB publication would cost O(cache) on the
+//!   lcore; the epoch makes it O(1) (a full clear only when the 32-bit epoch
+//!   wraps).
+//!
+//! When it does not help: traffic to more distinct names than the cache
+//! holds (every lookup then misses and pays the hash and the set line on top
+//! of the FIB lookup, about 15 % in `bench/src/bin/fib-report.rs`), and
+//! frequent FIB publications (each empties the cache). `dataplane.name_cache`
+//! = 0 turns it off. Same idea as the exact-match cache of Open vSwitch's
+//! DPDK datapath (B. Pfaff et al., "The Design and Implementation of Open
+//! vSwitch", NSDI 2015, §5).
+
+use dmsc_wire::name::NameRef;
+
+use crate::entry::FibEntry;
+use crate::fib::{Fib, BURST, NONE};
+use crate::hash;
+use crate::prefetch::prefetch;
+
+/// Longest destination name, in wire bytes, that the cache stores; longer
+/// names are looked up in the FIB every time.
+pub const MAX_CACHED_NAME_LEN: usize = 127;
+const WAYS: usize = 4;
+const NO_WAY: u8 = u8::MAX;
+
+/// One set: the ways' metadata in one cache line.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Set {
+    /// High 32 bits of the name hash.
+    tag: [u32; WAYS],
+    /// Epoch the way was filled in; 0 = never.
+    epoch: [u32; WAYS],
+    /// FIB entry slab index, or `NONE` for "no route".
+    entry: [u32; WAYS],
+    /// Wire length of the stored name.
+    len: [u8; WAYS],
+}
+
+/// The bytes of one stored name.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Stored([u8; MAX_CACHED_NAME_LEN + 1]);
+
+/// Lookup counts since the cache was created (plain integers: the cache
+/// belongs to one lcore).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Names answered from the cache.
+    pub hits: u64,
+    /// Names looked up in the FIB (and inserted).
+    pub misses: u64,
+    /// Names too long to cache, looked up in the FIB.
+    pub bypassed: u64,
+}
+
+/// Exact cache of whole-name lookup results for one reader (one lcore); see
+/// the module docs. Not `Sync` by use: each lcore owns its own.
+pub struct LookupCache {
+    sets: Box<[Set]>,
+    names: Box<[Stored]>,
+    seed: u64,
+    /// Stamp of the FIB snapshot the current epoch's results come from.
+    stamp: u64,
+    epoch: u32,
+    /// xorshift state choosing the way to replace in a full set.
+    rng: u64,
+    stats: CacheStats,
+}
+
+impl std::fmt::Debug for LookupCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookupCache")
+            .field("capacity", &self.capacity())
+            .field("epoch", &self.epoch)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl LookupCache {
+    /// A cache of at least `names` names (rounded up to a power of two, at
+    /// least 4; 0 = disabled: every lookup goes to the FIB). Memory:
+    /// 144 bytes per name (16,384 names: 2.25 MiB), allocated here, never on
+    /// the lookup path.
+    pub fn new(names: usize) -> LookupCache {
+        let capacity = if names == 0 { 0 } else { names.next_power_of_two().max(WAYS) };
+        LookupCache {
+            sets: vec![Set::default(); capacity / WAYS].into_boxed_slice(),
+            names: vec![Stored([0; MAX_CACHED_NAME_LEN + 1]); capacity].into_boxed_slice(),
+            seed: hash::random_seed(),
+            stamp: 0,
+            epoch: 1,
+            rng: hash::random_seed(),
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// Names the cache holds at most (0 = disabled).
+    pub fn capacity(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Counts since creation.
+    pub fn stats(&self) -> CacheStats {
+        self.stats
+    }
+
+    /// Same results as [`Fib::lookup_burst`] on `fib` (`out[i]` for
+    /// `names[i]`), answered from the cache where the name was looked up in
+    /// this same snapshot before. No allocation, lock or atomic operation.
+    ///
+    /// # Panics
+    /// If `names.len() != out.len()`.
+    pub fn lookup_burst<'f>(
+        &mut self,
+        fib: &'f Fib,
+        names: &[NameRef<'_>],
+        out: &mut [Option<&'f FibEntry>],
+    ) {
+        assert_eq!(names.len(), out.len(), "lookup_burst: names and out differ in length");
+        if self.sets.is_empty() {
+            self.stats.misses += names.len() as u64;
+            return fib.lookup_burst(names, out);
+        }
+        self.sync(fib.stamp());
+        for (names, out) in names.chunks(BURST).zip(out.chunks_mut(BURST)) {
+            self.chunk(fib, names, out);
+        }
+    }
+
+    /// Starts a new epoch if `stamp` is not the snapshot of the current one.
+    #[inline(always)]
+    fn sync(&mut self, stamp: u64) {
+        if stamp == self.stamp {
+            return;
+        }
+        self.stamp = stamp;
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // Once per 2^32 publications: old epochs would read as current.
+            for s in self.sets.iter_mut() {
+                s.epoch = [0; WAYS];
+            }
+            self.epoch = 1;
+        }
+    }
+
+    #[inline(always)]
+    fn set_of(&self, h: u64) -> usize {
+        h as usize & (self.sets.len() - 1)
+    }
+
+    fn chunk<'f>(&mut self, fib: &'f Fib, names: &[NameRef<'_>], out: &mut [Option<&'f FibEntry>]) {
+        let n = names.len().min(BURST);
+        let mut hashes = [0u64; BURST];
+        let mut way = [NO_WAY; BURST];
+        // Pass 1: hash, prefetch the set.
+        for i in 0..n {
+            let w = names[i].wire();
+            if w.len() <= MAX_CACHED_NAME_LEN {
+                hashes[i] = hash::name_hash(self.seed, w);
+                prefetch(&self.sets[self.set_of(hashes[i])]);
+            }
+        }
+        // Pass 2: match tags, prefetch the stored name.
+        for i in 0..n {
+            let len = names[i].wire().len();
+            if len > MAX_CACHED_NAME_LEN {
+                continue;
+            }
+            let s = self.set_of(hashes[i]);
+            let set = &self.sets[s];
+            let tag = (hashes[i] >> 32) as u32;
+            for w in (0..WAYS).rev() {
+                if (set.tag[w] == tag) & (set.epoch[w] == self.epoch) & (usize::from(set.len[w]) == len) {
+                    way[i] = w as u8;
+                }
+            }
+            if way[i] != NO_WAY {
+                let rec = &self.names[s * WAYS + usize::from(way[i])].0;
+                prefetch(rec);
+                if len > 64 {
+                    prefetch(&rec[64]);
+                }
+            }
+        }
+        // Pass 3: verify hits; collect the rest for one FIB burst.
+        let mut missed = [NameRef::ROOT; BURST];
+        let mut which = [0u8; BURST];
+        let mut k = 0;
+        for i in 0..n {
+            let w = names[i].wire();
+            if way[i] != NO_WAY {
+                let s = self.set_of(hashes[i]);
+                let rec = &self.names[s * WAYS + usize::from(way[i])].0;
+                if hash::bytes_eq(&rec[..w.len()], w) {
+                    let e = self.sets[s].entry[usize::from(way[i])];
+                    out[i] = if e == NONE { None } else { fib.entry_at(e) };
+                    if let Some(e) = out[i] {
+                        prefetch(e);
+                    }
+                    self.stats.hits += 1;
+                    continue;
+                }
+            }
+            missed[k] = names[i];
+            which[k] = i as u8;
+            k += 1;
+        }
+        if k == 0 {
+            return;
+        }
+        let mut found = [None; BURST];
+        fib.lookup_burst(&missed[..k], &mut found[..k]);
+        for j in 0..k {
+            let i = usize::from(which[j]);
+            out[i] = found[j];
+            let w = missed[j].wire();
+            if w.len() > MAX_CACHED_NAME_LEN {
+                self.stats.bypassed += 1;
+                continue;
+            }
+            self.stats.misses += 1;
+            let entry = match found[j] {
+                None => NONE,
+                Some(e) => match fib.index_of(e) {
+                    Some(index) => index,
+                    None => continue,
+                },
+            };
+            self.insert(hashes[i], w, entry);
+        }
+    }
+
+    /// Stores `entry` as the answer for the name `w` (at most
+    /// [`MAX_CACHED_NAME_LEN`] bytes) in the current epoch.
+    fn insert(&mut self, h: u64, w: &[u8], entry: u32) {
+        let s = self.set_of(h);
+        let tag = (h >> 32) as u32;
+        let epoch = self.epoch;
+        // Random replacement: names cycling through a full set still hit part
+        // of the time, where round robin or LRU would miss on every visit.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let random = (self.rng >> 32) as usize % WAYS;
+        let set = &mut self.sets[s];
+        // The same name twice in one burst: refresh its way, do not take a second.
+        let names = &self.names[s * WAYS..(s + 1) * WAYS];
+        let current = |set: &Set, v: usize| set.epoch[v] == epoch;
+        let v = (0..WAYS)
+            .find(|&v| {
+                current(set, v)
+                    && set.tag[v] == tag
+                    && usize::from(set.len[v]) == w.len()
+                    && hash::bytes_eq(&names[v].0[..w.len()], w)
+            })
+            .or_else(|| (0..WAYS).find(|&v| !current(set, v)))
+            .unwrap_or(random);
+        set.tag[v] = tag;
+        set.epoch[v] = epoch;
+        set.entry[v] = entry;
+        set.len[v] = w.len() as u8;
+        self.names[s * WAYS + v].0[..w.len()].copy_from_slice(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FibChange, FibWriter, NextHop};
+    use dmsc_wire::ethernet::MacAddr;
+    use dmsc_wire::name::Name;
+
+    fn hop(port: u16) -> Vec<NextHop> {
+        vec![NextHop { port, mac: MacAddr([2, 0, 0, 0, 0, port as u8]), cost: 1 }]
+    }
+
+    fn name(s: &str) -> Name {
+        s.parse().unwrap()
+    }
+
+    fn ports<'f>(out: &[Option<&'f FibEntry>]) -> Vec<Option<u16>> {
+        out.iter().map(|e| e.map(|e| e.next_hops()[0].port)).collect()
+    }
+
+    #[test]
+    fn hits_after_first_burst_and_same_answers() {
+        let fib = Fib::build([(name("/a"), hop(1)), (name("/a/b"), hop(2))]).unwrap();
+        let names: Vec<Name> = ["/a/b/c", "/a/x", "/z", "/a/b"].iter().map(|s| name(s)).collect();
+        let refs: Vec<NameRef<'_>> = names.iter().map(|n| n.as_ref()).collect();
+        let mut cache = LookupCache::new(64);
+        for round in 0..3 {
+            let mut out = vec![None; refs.len()];
+            cache.lookup_burst(&fib, &refs, &mut out);
+            assert_eq!(ports(&out), vec![Some(2), Some(1), None, Some(2)], "round {round}");
+        }
+        assert_eq!(cache.stats(), CacheStats { hits: 8, misses: 4, bypassed: 0 });
+    }
+
+    #[test]
+    fn a_publication_empties_the_cache() {
+        let fib = Fib::build([(name("/a"), hop(1))]).unwrap();
+        let (mut writer, rcu) = FibWriter::new(fib);
+        let mut reader = rcu.register();
+        let n = name("/a/b/c");
+        let mut cache = LookupCache::new(16);
+        {
+            let mut out = [None];
+            let snap = reader.read();
+            cache.lookup_burst(&snap, &[n.as_ref()], &mut out);
+            assert_eq!(ports(&out), vec![Some(1)]);
+        }
+        // An offline reader does not hold up the grace period.
+        reader.offline();
+        writer.apply([FibChange::Upsert(name("/a/b"), hop(7))]).unwrap();
+        reader.online();
+        let snap = reader.read();
+        let mut out = [None];
+        cache.lookup_burst(&snap, &[n.as_ref()], &mut out);
+        assert_eq!(ports(&out), vec![Some(7)], "a stale cached answer was used");
+        assert_eq!(cache.stats().hits, 0);
+    }
+
+    #[test]
+    fn long_names_bypass_and_disabled_cache_still_answers() {
+        let long = format!("/a/{}", "x".repeat(200));
+        let fib = Fib::build([(name("/a"), hop(1))]).unwrap();
+        let names = [name(&long), name("/a/b")];
+        let refs: Vec<NameRef<'_>> = names.iter().map(|n| n.as_ref()).collect();
+        for size in [0, 8] {
+            let mut cache = LookupCache::new(size);
+            let mut out = [None; 2];
+            for _ in 0..2 {
+                cache.lookup_burst(&fib, &refs, &mut out);
+                assert_eq!(ports(&out), vec![Some(1), Some(1)]);
+            }
+        }
+        let mut cache = LookupCache::new(8);
+        let mut out = [None; 2];
+        cache.lookup_burst(&fib, &refs, &mut out);
+        cache.lookup_burst(&fib, &refs, &mut out);
+        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 1, bypassed: 2 });
+    }
+
+    #[test]
+    fn more_names_than_ways_evict_but_stay_correct() {
+        // A 4-name cache (one set) and 9 names cycling: answers never change.
+        let fib = Fib::build((0..9).map(|i| (name(&format!("/s{i}")), hop(i)))).unwrap();
+        let names: Vec<Name> = (0..9).map(|i| name(&format!("/s{i}/m"))).collect();
+        let refs: Vec<NameRef<'_>> = names.iter().map(|n| n.as_ref()).collect();
+        let mut cache = LookupCache::new(4);
+        for _ in 0..5 {
+            for (i, r) in refs.iter().enumerate() {
+                let mut out = [None];
+                cache.lookup_burst(&fib, std::slice::from_ref(r), &mut out);
+                assert_eq!(ports(&out), vec![Some(i as u16)]);
+            }
+        }
+    }
+}
