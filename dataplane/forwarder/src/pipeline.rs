@@ -124,7 +124,7 @@ impl Pipeline {
             Err(v) => return v,
         };
         let entry = fib.lookup(parsed.dst);
-        let decided = self.decide(&parsed, entry);
+        let decided = self.decide(&parsed.meta, entry);
         self.apply(decided, frame)
     }
 
@@ -142,33 +142,31 @@ impl Pipeline {
     pub fn process_burst(&self, fib: &Fib, cache: &mut LookupCache, frames: &mut [&mut [u8]], verdicts: &mut [Verdict]) {
         assert_eq!(frames.len(), verdicts.len(), "process_burst: frames and verdicts differ in length");
         let n = frames.len().min(MAX_BURST);
-        let mut decided = [Decided::Final(Verdict::Punt); MAX_BURST];
-        {
-            // Pass 1: parse (read-only); pass 2: one burst lookup.
-            let mut parsed = [Parsed::EMPTY; MAX_BURST];
-            let mut names = [NameRef::ROOT; MAX_BURST];
-            let mut which = [0u8; MAX_BURST];
-            let mut k = 0;
-            for i in 0..n {
-                match self.parse(&frames[i][..]) {
-                    Ok(p) => {
-                        names[k] = p.dst;
-                        parsed[k] = p;
-                        which[k] = i as u8;
-                        k += 1;
-                    }
-                    Err(v) => decided[i] = Decided::Final(v),
+        // Pass 1: parse (read-only); frames that end here get their verdict.
+        let mut meta = [Meta::EMPTY; MAX_BURST];
+        let mut names = [NameRef::ROOT; MAX_BURST];
+        let mut which = [0u8; MAX_BURST];
+        let mut k = 0;
+        for i in 0..n {
+            match self.parse(&frames[i][..]) {
+                Ok(p) => {
+                    names[k] = p.dst;
+                    meta[k] = p.meta;
+                    which[k] = i as u8;
+                    k += 1;
                 }
-            }
-            let mut entries = [None; MAX_BURST];
-            cache.lookup_burst(fib, &names[..k], &mut entries[..k]);
-            for j in 0..k {
-                decided[usize::from(which[j])] = self.decide(&parsed[j], entries[j]);
+                Err(v) => verdicts[i] = v,
             }
         }
-        // Pass 3: rewrite.
-        for i in 0..n {
-            verdicts[i] = self.apply(decided[i], &mut frames[i][..]);
+        // Pass 2: one lookup of the burst's names.
+        let mut entries = [None; MAX_BURST];
+        cache.lookup_burst(fib, &names[..k], &mut entries[..k]);
+        // Pass 3: decide and rewrite, straight from the FIB entry into the
+        // frame (no intermediate decision array: its narrow stores read back
+        // wide stalled store forwarding, ~12 % of the burst in a profile).
+        for j in 0..k {
+            let i = usize::from(which[j]);
+            verdicts[i] = self.apply(self.decide(&meta[j], entries[j]), &mut frames[i][..]);
         }
         for v in verdicts.iter_mut().skip(n) {
             *v = drop(DropReason::TxFull, None);
@@ -199,15 +197,13 @@ impl Pipeline {
         }
         Ok(Parsed {
             dst: pkt.dst_name_of_bytes(),
-            hop_limit,
-            flow_label: pkt.flow_label(),
-            total_len: pkt.total_len(),
+            meta: Meta { hop_limit, flow_label: pkt.flow_label(), total_len: pkt.total_len() },
         })
     }
 
     /// Next hop and MTU, from the FIB's answer.
     #[inline(always)]
-    fn decide(&self, p: &Parsed<'_>, entry: Option<&FibEntry>) -> Decided {
+    fn decide(&self, p: &Meta, entry: Option<&FibEntry>) -> Decided {
         let Some(entry) = entry else {
             return Decided::Final(drop(DropReason::NoRoute, Some(NackReason::NoRoute)));
         };
@@ -302,13 +298,20 @@ pub const MAX_BURST: usize = dmsc_fib::BURST;
 #[derive(Clone, Copy)]
 struct Parsed<'a> {
     dst: NameRef<'a>,
+    meta: Meta,
+}
+
+/// The header fields the decision needs (no borrow of the frame, so the
+/// frame can be rewritten while they are in use).
+#[derive(Clone, Copy)]
+struct Meta {
     hop_limit: u8,
     flow_label: u32,
     total_len: u16,
 }
 
-impl Parsed<'static> {
-    const EMPTY: Parsed<'static> = Parsed { dst: NameRef::ROOT, hop_limit: 0, flow_label: 0, total_len: 0 };
+impl Meta {
+    const EMPTY: Meta = Meta { hop_limit: 0, flow_label: 0, total_len: 0 };
 }
 
 /// A decision before any byte is written.
