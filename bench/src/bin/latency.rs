@@ -717,7 +717,7 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         "inherit" => None,
         list => Some(list.to_owned()),
     };
-    let opts = StartOptions { cpus, memif_rsize: args.memif_rsize };
+    let opts = StartOptions { cpus, memif_rsize: args.memif_rsize, name_cache: None };
     let mut dmscd = Dmscd::start_with(&spec, Duration::from_secs(180), &opts)?;
     let start = Instant::now();
     while !(tx_port.link().up && rx_port.link().up) {

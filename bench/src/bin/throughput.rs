@@ -93,6 +93,14 @@ struct Args {
     /// Only dmscd (no baseline).
     #[arg(long)]
     no_baseline: bool,
+    /// dmscd's `dataplane.name_cache` (names in its lookup cache; 0 = off; default:
+    /// dmscd's default, 32768).
+    #[arg(long)]
+    name_cache: Option<u32>,
+    /// Start dmscd with `--small-pages` (its heap, and so the FIB, in 4 KiB pages
+    /// instead of transparent huge pages).
+    #[arg(long)]
+    small_pages: bool,
     /// Directory with `dmscd` and `dmsc` (default: this program's directory).
     #[arg(long)]
     bin_dir: Option<PathBuf>,
@@ -353,7 +361,7 @@ fn dmscd_config(args: &Args, work: &Path, prefix: &str) -> String {
         in_sock: work.join("a.sock"),
         out_sock: work.join("b.sock"),
     }
-    .config()
+    .config_with(&dmsc_bench::latency::router::StartOptions { name_cache: args.name_cache, ..Default::default() })
 }
 
 /// Which router a run measures.
@@ -396,6 +404,7 @@ fn start_router(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: us
             let child = Command::new(bin_dir.join("dmscd"))
                 .args(["run", "--config"])
                 .arg(&cfg)
+                .args(args.small_pages.then_some("--small-pages"))
                 .arg("--stats-json")
                 .arg(work.join(format!("dmscd-{run}.json")))
                 .args(["--log", "info"])
@@ -782,8 +791,18 @@ fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
     }
     let hz = tsc_hz();
     println!(
-        "fib {} prefixes, {} components, {}-byte frames, {} flows, miss share {}, {} runs ({} s measured after {} s warm-up), router memory {}",
-        args.fib, args.components, args.frame, args.flows, args.miss_share, args.runs, args.measure_s, args.warmup_s, args.mem
+        "fib {} prefixes, {} components, {}-byte frames, {} flows, miss share {}, {} runs ({} s measured after {} s warm-up), router memory {}, dmscd name cache {}, dmscd heap {}",
+        args.fib,
+        args.components,
+        args.frame,
+        args.flows,
+        args.miss_share,
+        args.runs,
+        args.measure_s,
+        args.warmup_s,
+        args.mem,
+        args.name_cache.map_or("default".to_string(), |n| n.to_string()),
+        if args.small_pages { "4 KiB pages" } else { "transparent huge pages" }
     );
     let row = |label: &str, s: &[Sample]| {
         let (m, lo, hi) = stats(&s.iter().map(|x| x.sink_pps / 1e6).collect::<Vec<_>>());

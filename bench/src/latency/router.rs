@@ -116,9 +116,11 @@ impl DmscdSpec {
         self.config_with(&StartOptions::default())
     }
 
-    /// The dmscd configuration with `opts.memif_rsize` applied to both memif ports.
+    /// The dmscd configuration with `opts.memif_rsize` applied to both memif ports and
+    /// `opts.name_cache`, if set.
     pub fn config_with(&self, opts: &StartOptions) -> String {
         let rsize = opts.memif_rsize.map_or(String::new(), |r| format!(",rsize={r}"));
+        let name_cache = opts.name_cache.map_or(String::new(), |n| format!("name_cache = {n}\n"));
         let mut eal = self.mem_args.clone();
         eal.extend(["--no-pci".into(), "--file-prefix".into(), self.file_prefix.clone()]);
         let eal: Vec<String> = eal.iter().map(|a| format!("{a:?}")).collect();
@@ -140,7 +142,7 @@ args = [{}]
 lcores = [{}]
 idle_sleep_us = 0
 stats_interval_s = 0
-
+{name_cache}
 [[ports]]
 name = "p0"
 device = "net_memif0,role=client,socket={}{rsize}"
@@ -173,6 +175,9 @@ pub struct StartOptions {
     /// log2 of the memif ring size dmscd (the memif client, which sets it) asks for on
     /// both links (`rsize`, 1..=14); `None`: the driver's default, 10 (1024 slots).
     pub memif_rsize: Option<u8>,
+    /// `dataplane.name_cache` (names in the lcore's lookup cache; 0 = off); `None`:
+    /// dmscd's default.
+    pub name_cache: Option<u32>,
 }
 
 /// dmscd's counters at exit (`--stats-json`, `total`).
@@ -406,8 +411,9 @@ mod tests {
         let c = spec.config();
         assert!(c.contains(r#"args = ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "pfx"]"#), "{c}");
         assert!(c.contains("lcores = [1]") && c.contains("socket=/w/a.sock\"") && c.contains("socket=/w/b.sock\""), "{c}");
-        let c = spec.config_with(&StartOptions { cpus: None, memif_rsize: Some(14) });
+        let c = spec.config_with(&StartOptions { cpus: None, memif_rsize: Some(14), name_cache: Some(0) });
         assert!(c.contains("socket=/w/a.sock,rsize=14\"") && c.contains("socket=/w/b.sock,rsize=14\""), "{c}");
+        assert!(c.contains("stats_interval_s = 0\nname_cache = 0\n") && !spec.config().contains("name_cache"), "{c}");
         let j = r#"{"total": {"rx_packets": 10, "forwarded": 9, "tx_packets": 9, "drops": {"no_route": 1, "ttl": 0}}}"#;
         let r = parse_counters(j).unwrap();
         assert_eq!(r, RouterCounters { rx: 10, forwarded: 9, tx: 9, drops: "no_route=1".into() });
