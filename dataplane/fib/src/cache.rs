@@ -50,6 +50,7 @@
 //! DPDK datapath (B. Pfaff et al., "The Design and Implementation of Open
 //! vSwitch", NSDI 2015, §5).
 
+use arrayvec::ArrayVec;
 use dmsc_wire::name::NameRef;
 
 use crate::entry::FibEntry;
@@ -246,9 +247,8 @@ impl LookupCache {
             }
         }
         // Pass 3: verify hits; collect the rest for one FIB burst.
-        let mut missed = [NameRef::ROOT; BURST];
-        let mut which = [0u8; BURST];
-        let mut k = 0;
+        let mut missed: ArrayVec<NameRef<'_>, BURST> = ArrayVec::new();
+        let mut which: ArrayVec<u8, BURST> = ArrayVec::new();
         for i in 0..n {
             let w = names[i].wire();
             if way[i] != NO_WAY {
@@ -261,10 +261,10 @@ impl LookupCache {
                     continue;
                 }
             }
-            missed[k] = names[i];
-            which[k] = i as u8;
-            k += 1;
+            missed.push(names[i]);
+            which.push(i as u8);
         }
+        let k = missed.len();
         self.window_hits += (n - k) as u32;
         self.window_lookups += n as u32;
         if self.window_lookups >= WINDOW {

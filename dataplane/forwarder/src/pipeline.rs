@@ -33,6 +33,7 @@
 //! an lcore) and routed back towards the *source* name of the offending packet
 //! ("the same process is applied for backhaul traffic", §6.2 step 4).
 
+use arrayvec::ArrayVec;
 use dmsc_fib::{Fib, FibEntry, LookupCache};
 use dmsc_wire::ethernet::{self, Frame, MacAddr};
 use dmsc_wire::name::{Name, NameRef};
@@ -143,24 +144,26 @@ impl Pipeline {
         assert_eq!(frames.len(), verdicts.len(), "process_burst: frames and verdicts differ in length");
         let n = frames.len().min(MAX_BURST);
         // Pass 1: parse (read-only); frames that end here get their verdict.
-        let mut meta = [Meta::EMPTY; MAX_BURST];
-        let mut names = [NameRef::ROOT; MAX_BURST];
-        let mut which = [0u8; MAX_BURST];
-        let mut k = 0;
+        // (ArrayVecs: filled as far as the burst goes, no per-burst initialiser.)
+        let mut meta: ArrayVec<Meta, MAX_BURST> = ArrayVec::new();
+        let mut names: ArrayVec<NameRef<'_>, MAX_BURST> = ArrayVec::new();
+        let mut which: ArrayVec<u8, MAX_BURST> = ArrayVec::new();
         for i in 0..n {
             match self.parse(&frames[i][..]) {
                 Ok(p) => {
-                    names[k] = p.dst;
-                    meta[k] = p.meta;
-                    which[k] = i as u8;
-                    k += 1;
+                    names.push(p.dst);
+                    meta.push(p.meta);
+                    which.push(i as u8);
                 }
                 Err(v) => verdicts[i] = v,
             }
         }
+        let k = names.len();
         // Pass 2: one lookup of the burst's names.
         let mut entries = [None; MAX_BURST];
-        cache.lookup_burst(fib, &names[..k], &mut entries[..k]);
+        cache.lookup_burst(fib, &names, &mut entries[..k]);
+        // The names borrow the frames, which pass 3 rewrites.
+        std::mem::drop(names);
         // Pass 3: decide and rewrite, straight from the FIB entry into the
         // frame (no intermediate decision array: its narrow stores read back
         // wide stalled store forwarding, ~12 % of the burst in a profile).
@@ -310,9 +313,6 @@ struct Meta {
     total_len: u16,
 }
 
-impl Meta {
-    const EMPTY: Meta = Meta { hop_limit: 0, flow_label: 0, total_len: 0 };
-}
 
 /// A decision before any byte is written.
 #[derive(Clone, Copy)]
