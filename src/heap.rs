@@ -30,8 +30,12 @@ pub const ENV: &str = "GLIBC_TUNABLES";
 /// What [`reexec_with_huge_pages`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapPages {
-    /// The tunable is in effect (already set when this process started).
+    /// `glibc.malloc.hugetlb=1` is in effect (set by the re-execution, or
+    /// already by whoever started the process).
     Huge,
+    /// `GLIBC_TUNABLES` sets `glibc.malloc.hugetlb` to another value: the
+    /// operator's choice, left as it is.
+    OperatorSet,
     /// The kernel has THP off (`never`) or no THP support: nothing to ask for.
     KernelOff,
 }
@@ -67,7 +71,8 @@ pub fn reexec_with_huge_pages() -> std::io::Result<HeapPages> {
     }
     let current = std::env::var(ENV).ok();
     let Some(tunables) = tunables_with_huge_pages(current.as_deref()) else {
-        return Ok(HeapPages::Huge);
+        let ours = current.as_deref().is_some_and(|c| c.split(':').any(|t| t == TUNABLE));
+        return Ok(if ours { HeapPages::Huge } else { HeapPages::OperatorSet });
     };
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let err = std::process::Command::new("/proc/self/exe").args(args).env(ENV, tunables).exec();

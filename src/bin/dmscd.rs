@@ -84,6 +84,9 @@ fn main() -> ExitCode {
                 Some(Ok(dmsc::heap::HeapPages::Huge)) => {
                     tracing::info!(tunables = %std::env::var(dmsc::heap::ENV).unwrap_or_default(), "heap in transparent huge pages")
                 }
+                Some(Ok(dmsc::heap::HeapPages::OperatorSet)) => {
+                    tracing::info!(tunables = %std::env::var(dmsc::heap::ENV).unwrap_or_default(), "heap pages as GLIBC_TUNABLES sets them")
+                }
                 Some(Ok(dmsc::heap::HeapPages::KernelOff)) => {
                     tracing::info!(thp = ?dmsc::heap::thp_mode(), "transparent huge pages are off in the kernel: heap in 4 KiB pages")
                 }
