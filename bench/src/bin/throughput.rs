@@ -390,6 +390,13 @@ impl Drop for DmscdProc {
     }
 }
 
+/// EAL memory of the generator, in MiB: `infinite_rx` keeps every frame of the
+/// pcap in an mbuf, so the pool (`pcap_frames` + 16,384 mbufs of ~2.3 KiB) must fit,
+/// besides ~256 MiB for the rest; at least 512 (20,000 frames need no more).
+fn generator_memory_mb(pcap_frames: usize) -> usize {
+    (256 + (pcap_frames + 16_384) * 3 * 1024 / (1 << 20)).max(512)
+}
+
 fn file_prefix(tag: &str) -> String {
     format!("dmsc-tp-{}-{tag}", std::process::id())
 }
@@ -562,7 +569,7 @@ fn one_run(
         "--no-pci".into(),
         "--no-huge".into(),
         "-m".into(),
-        "512".into(),
+        generator_memory_mb(pcap_frames).to_string(),
         "--file-prefix".into(),
         file_prefix("gen"),
         "--vdev".into(),
