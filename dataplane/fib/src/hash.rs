@@ -88,40 +88,36 @@ const fn masks(skip: usize) -> [u64; 17] {
 /// than 16 bytes.
 #[inline(never)]
 fn extend_slow(state: u64, w: &[u8], off: usize, end: usize) -> u64 {
-    let n = end - off;
+    fold_bytes(state, &w[off..end])
+}
+
+/// The hash of `b` (any length) from `state`: zero-padded through a 16-byte
+/// copy when shorter than 16 bytes, else 16 bytes per folded multiply with
+/// the last 16 bytes read by overlapping loads (so no byte loop). For at most
+/// 16 bytes it equals [`extend`]'s fast path on the same bytes.
+#[inline(always)]
+fn fold_bytes(state: u64, b: &[u8]) -> u64 {
+    let n = b.len();
     if n <= 16 {
         let mut buf = [0u8; 16];
-        buf[..n].copy_from_slice(&w[off..end]);
+        buf[..n].copy_from_slice(b);
         return mix(state, rd(&buf, 0), rd(&buf, 8), n);
     }
     let mut s = state;
-    let mut i = off;
-    while i + 16 < end {
-        s = fold_mul(s ^ rd(w, i) ^ K0, rd(w, i + 8) ^ K1);
-        i += 16;
-    }
-    mix(s, rd(w, end - 16), rd(w, end - 8), n)
-}
-
-/// Hash of a whole name's wire bytes, `w` of any length: 16 bytes per
-/// folded multiply, the last 16 bytes read with overlapping loads (so no byte
-/// loop), short names through a zero-padded copy. For
-/// [`crate::LookupCache`], which verifies every hit against the stored bytes.
-#[inline(always)]
-pub(crate) fn name_hash(seed: u64, w: &[u8]) -> u64 {
-    let n = w.len();
-    if n < 16 {
-        let mut buf = [0u8; 16];
-        buf[..n].copy_from_slice(w);
-        return mix(seed, rd(&buf, 0), rd(&buf, 8), n);
-    }
-    let mut s = seed;
     let mut i = 0;
     while i + 16 < n {
-        s = fold_mul(s ^ rd(w, i) ^ K0, rd(w, i + 8) ^ K1);
+        s = fold_mul(s ^ rd(b, i) ^ K0, rd(b, i + 8) ^ K1);
         i += 16;
     }
-    mix(s, rd(w, n - 16), rd(w, n - 8), n)
+    mix(s, rd(b, n - 16), rd(b, n - 8), n)
+}
+
+/// Hash of a whole name's wire bytes, `w` of any length (see [`fold_bytes`]).
+/// For [`crate::LookupCache`], which verifies every hit against the stored
+/// bytes.
+#[inline(always)]
+pub(crate) fn name_hash(seed: u64, w: &[u8]) -> u64 {
+    fold_bytes(seed, w)
 }
 
 /// Byte equality, 8 bytes at a time (the prefixes compared are short, so a
