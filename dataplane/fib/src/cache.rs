@@ -181,8 +181,61 @@ impl LookupCache {
         }
         self.sync(fib.stamp());
         for (names, out) in names.chunks(BURST).zip(out.chunks_mut(BURST)) {
+            // Validated names: the returned invalid mask is always 0.
             self.chunk(fib, names, out);
         }
+    }
+
+    /// [`LookupCache::lookup_burst`] for destination names that have not been
+    /// validated yet (`wires[i]`: a name's wire bytes as received). A name the
+    /// cache holds was validated when it was inserted, so a hit proves the
+    /// bytes valid; every other name is validated with [`NameRef::parse`]
+    /// before the FIB sees it. Returns a bit mask: bit `i` set when `wires[i]`
+    /// is not a valid name (then `out[i]` is `None` and the caller owes the
+    /// packet its validation error). This saves the forwarder the serial
+    /// component walk of [`NameRef::parse`] for names it forwards often
+    /// (`dmsc_wire::packet::PendingDst`).
+    ///
+    /// # Panics
+    /// If `wires.len() != out.len()` or `wires.len() > BURST` (32).
+    pub fn lookup_burst_unvalidated<'f>(
+        &mut self,
+        fib: &'f Fib,
+        wires: &[&[u8]],
+        out: &mut [Option<&'f FibEntry>],
+    ) -> u32 {
+        assert_eq!(wires.len(), out.len(), "lookup_burst_unvalidated: wires and out differ in length");
+        assert!(wires.len() <= BURST, "lookup_burst_unvalidated: more than {BURST} names");
+        if self.sets.is_empty() {
+            let mut names: ArrayVec<NameRef<'_>, BURST> = ArrayVec::new();
+            let mut which: ArrayVec<u8, BURST> = ArrayVec::new();
+            let mut invalid = 0u32;
+            for (i, w) in wires.iter().enumerate() {
+                match NameRef::parse(w) {
+                    Ok(name) => {
+                        names.push(name);
+                        which.push(i as u8);
+                    }
+                    Err(_) => {
+                        invalid |= 1 << i;
+                        out[i] = None;
+                    }
+                }
+            }
+            self.stats.misses += names.len() as u64;
+            if invalid == 0 {
+                fib.lookup_burst(&names, out);
+                return 0;
+            }
+            let mut found = [None; BURST];
+            fib.lookup_burst(&names, &mut found[..names.len()]);
+            for (j, &i) in which.iter().enumerate() {
+                out[usize::from(i)] = found[j];
+            }
+            return invalid;
+        }
+        self.sync(fib.stamp());
+        self.chunk(fib, wires, out)
     }
 
     /// Starts a new epoch if `stamp` is not the snapshot of the current one.
@@ -207,7 +260,10 @@ impl LookupCache {
         h as usize & (self.sets.len() - 1)
     }
 
-    fn chunk<'f>(&mut self, fib: &'f Fib, names: &[NameRef<'_>], out: &mut [Option<&'f FibEntry>]) {
+    /// One burst of at most [`BURST`] names; returns the mask of names that
+    /// failed validation (see [`Key`]).
+    #[inline(always)]
+    fn chunk<'n, 'f, K: Key<'n>>(&mut self, fib: &'f Fib, names: &[K], out: &mut [Option<&'f FibEntry>]) -> u32 {
         let n = names.len().min(BURST);
         let mut hashes = [0u64; BURST];
         let mut way = [NO_WAY; BURST];
@@ -247,8 +303,9 @@ impl LookupCache {
             }
         }
         // Pass 3: verify hits; collect the rest for one FIB burst.
-        let mut missed: ArrayVec<NameRef<'_>, BURST> = ArrayVec::new();
+        let mut missed: ArrayVec<NameRef<'n>, BURST> = ArrayVec::new();
         let mut which: ArrayVec<u8, BURST> = ArrayVec::new();
+        let mut invalid = 0u32;
         for i in 0..n {
             let w = names[i].wire();
             if way[i] != NO_WAY {
@@ -261,11 +318,19 @@ impl LookupCache {
                     continue;
                 }
             }
-            missed.push(names[i]);
-            which.push(i as u8);
+            match names[i].validate() {
+                Ok(name) => {
+                    missed.push(name);
+                    which.push(i as u8);
+                }
+                Err(()) => {
+                    out[i] = None;
+                    invalid |= 1 << i;
+                }
+            }
         }
         let k = missed.len();
-        self.window_hits += (n - k) as u32;
+        self.window_hits += (n - k - invalid.count_ones() as usize) as u32;
         self.window_lookups += n as u32;
         if self.window_lookups >= WINDOW {
             self.sampling = self.window_hits * 2 < self.window_lookups;
@@ -273,7 +338,7 @@ impl LookupCache {
             self.window_lookups = 0;
         }
         if k == 0 {
-            return;
+            return invalid;
         }
         let mut found = [None; BURST];
         fib.lookup_burst(&missed[..k], &mut found[..k]);
@@ -298,6 +363,7 @@ impl LookupCache {
             };
             self.insert(hashes[i], w, entry);
         }
+        invalid
     }
 
     #[inline(always)]
@@ -335,6 +401,35 @@ impl LookupCache {
         set.entry[v] = entry;
         set.len[v] = w.len() as u8;
         self.names[s * WAYS + v].0[..w.len()].copy_from_slice(w);
+    }
+}
+
+/// What [`LookupCache`] looks up: a validated [`NameRef`], or a name's
+/// unvalidated wire bytes, validated only when the cache misses.
+trait Key<'n>: Copy {
+    fn wire(self) -> &'n [u8];
+    fn validate(self) -> Result<NameRef<'n>, ()>;
+}
+
+impl<'n> Key<'n> for NameRef<'n> {
+    #[inline(always)]
+    fn wire(self) -> &'n [u8] {
+        NameRef::wire(&self)
+    }
+    #[inline(always)]
+    fn validate(self) -> Result<NameRef<'n>, ()> {
+        Ok(self)
+    }
+}
+
+impl<'n> Key<'n> for &'n [u8] {
+    #[inline(always)]
+    fn wire(self) -> &'n [u8] {
+        self
+    }
+    #[inline(always)]
+    fn validate(self) -> Result<NameRef<'n>, ()> {
+        NameRef::parse(self).map_err(|_| ())
     }
 }
 

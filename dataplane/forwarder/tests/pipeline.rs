@@ -216,7 +216,7 @@ fn unknown_critical_field_is_malformed_and_nacked() {
 
 /// A frame of one of several kinds, chosen by `kind`.
 fn any_frame(kind: u8, label: u32, extra: u8) -> Vec<u8> {
-    let mut f = match kind % 8 {
+    let mut f = match kind % 12 {
         0 => req("/a/x"),
         1 => req("/nowhere"),
         2 => frame(PacketType::Request, "/ecmp/z", "/client", 5, 0, 3),
@@ -224,6 +224,24 @@ fn any_frame(kind: u8, label: u32, extra: u8) -> Vec<u8> {
         4 => frame(PacketType::Control, "/a", "/r2", 1, 0, 0),
         5 => frame(PacketType::Request, "/a/big", "/client", 9, 0, 400),
         6 => vec![extra; 7],
+        // An invalid destination name (first length byte `extra`: 0 is an
+        // empty component, > 1 overruns the name) in a frame that would be
+        // forwarded, punted, dropped for its hop limit, or that also has a
+        // bad source name: the burst path checks it late, the verdict must
+        // not change.
+        8..=11 => {
+            let (t, hop) = match kind % 12 {
+                9 => (PacketType::Control, 9),
+                10 => (PacketType::Request, 1),
+                _ => (PacketType::Request, 9),
+            };
+            let mut f = frame(t, "/a", "/client", hop, 0, 0);
+            f[14 + 16] = if extra == 1 { 0 } else { extra };
+            if kind % 12 == 11 {
+                f[14 + 16 + 2] = 0;
+            }
+            f
+        }
         _ => {
             let mut f = req("/a");
             f[14] = extra | 0x80;
@@ -275,6 +293,15 @@ proptest! {
         let v = p.process(&fib, &mut bytes);
         if !matches!(v, Verdict::Forward { .. }) {
             prop_assert_eq!(&bytes, &orig);
+        }
+        // The burst path (late destination-name check) agrees, cache or not.
+        for size in [0, 4] {
+            let mut cache = LookupCache::new(size);
+            let mut burst = orig.clone();
+            let mut got = [Verdict::Punt];
+            p.process_burst(&fib, &mut cache, &mut [&mut burst[..]], &mut got);
+            prop_assert_eq!(got[0], v);
+            prop_assert_eq!(&burst, &bytes);
         }
         let mut out = vec![0u8; 600];
         let _ = p.build_nack(&fib, &orig, NackReason::Malformed, &mut out);

@@ -28,6 +28,21 @@ const ROUTER_NAME: &[u8] = &[2, b's', b'r', 1, b'1'];
 /// Checks the DMSC header parser and emitter on `data` (a DMSC packet without Ethernet).
 pub fn header(data: &[u8]) {
     let checked = Packet::new_checked(data);
+    // PendingDst + finish is Packet::check with the destination name's check deferred.
+    match packet::PendingDst::check(data) {
+        Ok(pending) => {
+            let pkt = checked.map(|p| p.as_bytes().as_ptr());
+            assert_eq!(pending.finish().map(|p| p.as_bytes().as_ptr()), pkt, "PendingDst::finish disagrees");
+            if let Ok(pkt) = checked {
+                assert_eq!(pending.dst_name_wire(), pkt.dst_name().wire());
+                assert_eq!(pending.packet_type(), pkt.packet_type());
+                assert_eq!(pending.hop_limit(), pkt.hop_limit());
+                assert_eq!(pending.flow_label(), pkt.flow_label());
+                assert_eq!(pending.total_len(), pkt.total_len());
+            }
+        }
+        Err(e) => assert!(checked.is_err(), "PendingDst failed ({e:?}) on a valid packet"),
+    }
     let parsed = Repr::parse_bytes(data);
     let pkt = match (checked, parsed) {
         (Err(e1), Err(e2)) => {

@@ -178,6 +178,15 @@ fn check_bytes(b: &[u8]) -> Result<Layout, Error> {
 /// Everything [`check_bytes`] checks except the fields area.
 #[inline]
 fn check_head(b: &[u8]) -> Result<Layout, Error> {
+    let layout = check_lengths(b)?;
+    NameRef::parse(&b[FIXED_HEADER_LEN..layout.dst_end])?;
+    NameRef::parse(&b[layout.dst_end..layout.names_end])?;
+    Ok(layout)
+}
+
+/// The fixed header and the lengths: the part of [`check_head`] before the names.
+#[inline]
+fn check_lengths(b: &[u8]) -> Result<Layout, Error> {
     if b.len() < FIXED_HEADER_LEN {
         return Err(Error::Truncated);
     }
@@ -203,8 +212,6 @@ fn check_head(b: &[u8]) -> Result<Layout, Error> {
     if dst_len > MAX_NAME_LEN || src_len > MAX_NAME_LEN {
         return Err(Error::NameTooLong);
     }
-    NameRef::parse(&b[FIXED_HEADER_LEN..dst_end])?;
-    NameRef::parse(&b[dst_end..names_end])?;
     Ok(Layout {
         dst_end,
         names_end,
@@ -552,6 +559,83 @@ impl<'a> Packet<&'a [u8]> {
     pub fn src_name_of_bytes(&self) -> NameRef<'a> {
         let bytes: &'a [u8] = self.buffer;
         NameRef::from_validated(&bytes[self.src_name_range()])
+    }
+}
+
+/// A packet that passed every check of [`Packet::check`] except the structure
+/// of its destination name, which is given as unvalidated bytes.
+///
+/// Why: a router that has seen a destination name before (its lookup cache,
+/// `dmsc_fib::LookupCache`, holds only names that were validated) can skip the
+/// destination name's component walk, a chain of dependent loads that cost
+/// about a third of the forwarding pipeline at 8 components. Together with
+/// [`PendingDst::finish`] this is exactly [`Packet::check`]:
+/// - if [`PendingDst::check`] fails, `Packet::check` fails too (possibly with
+///   a different error: the destination name is checked before the source name
+///   and the fields there, so call [`Packet::new_checked`] for the exact one);
+/// - if it succeeds, `Packet::check` succeeds if and only if the destination
+///   name's bytes form a valid name, and otherwise fails with that name's
+///   [`NameRef::parse`] error.
+#[derive(Clone, Copy, Debug)]
+pub struct PendingDst<'a> {
+    bytes: &'a [u8],
+    dst_end: usize,
+}
+
+impl<'a> PendingDst<'a> {
+    /// Runs the checks of [`Packet::check`] on `bytes` (a DMSC packet, without
+    /// Ethernet), in the same order, except the destination name's structure.
+    ///
+    /// # Errors
+    /// As [`Packet::check`] without the destination name's own errors.
+    #[inline]
+    pub fn check(bytes: &'a [u8]) -> Result<PendingDst<'a>, Error> {
+        let l = check_lengths(bytes)?;
+        NameRef::parse(&bytes[l.dst_end..l.names_end])?;
+        tlv::check(&bytes[l.names_end..l.header_len])?;
+        Ok(PendingDst { bytes, dst_end: l.dst_end })
+    }
+
+    /// The destination name's wire bytes, not validated: `dst_name_len` bytes
+    /// from offset 16, at most 512.
+    #[inline]
+    pub fn dst_name_wire(&self) -> &'a [u8] {
+        &self.bytes[FIXED_HEADER_LEN..self.dst_end]
+    }
+
+    /// Validates the destination name: the packet as after [`Packet::new_checked`].
+    ///
+    /// # Errors
+    /// The destination name's [`NameRef::parse`] error, which is then also
+    /// [`Packet::check`]'s.
+    #[inline]
+    pub fn finish(self) -> Result<Packet<&'a [u8]>, Error> {
+        NameRef::parse(self.dst_name_wire())?;
+        Ok(Packet::new_unchecked(self.bytes))
+    }
+
+    /// Packet type (as [`Packet::packet_type`]; valid: it was checked).
+    #[inline]
+    pub fn packet_type(&self) -> PacketType {
+        Packet::new_unchecked(self.bytes).packet_type()
+    }
+
+    /// Hop limit.
+    #[inline]
+    pub fn hop_limit(&self) -> u8 {
+        self.bytes[field::HOP_LIMIT]
+    }
+
+    /// Flow label (ECMP key).
+    #[inline]
+    pub fn flow_label(&self) -> u32 {
+        Packet::new_unchecked(self.bytes).flow_label()
+    }
+
+    /// Total length (header + payload), in bytes.
+    #[inline]
+    pub fn total_len(&self) -> u16 {
+        Packet::new_unchecked(self.bytes).total_len()
     }
 }
 
