@@ -74,8 +74,17 @@ pub fn reexec_with_huge_pages() -> std::io::Result<HeapPages> {
         let ours = current.as_deref().is_some_and(|c| c.split(':').any(|t| t == TUNABLE));
         return Ok(if ours { HeapPages::Huge } else { HeapPages::OperatorSet });
     };
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let err = std::process::Command::new("/proc/self/exe").args(args).env(ENV, tunables).exec();
+    let mut args = std::env::args_os();
+    let arg0 = args.next().unwrap_or_else(|| OsString::from("dmscd"));
+    let rest: Vec<OsString> = args.collect();
+    // The binary's own path, not `/proc/self/exe`: the kernel names the process
+    // (`comm`: `ps`, `pidof dmscd`, `top`) after the executed file's name.
+    // `/proc/self/exe` only if the path is gone (binary replaced while running).
+    let exe = std::env::current_exe()
+        .ok()
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| "/proc/self/exe".into());
+    let err = std::process::Command::new(exe).arg0(arg0).args(rest).env(ENV, tunables).exec();
     Err(err)
 }
 

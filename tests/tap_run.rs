@@ -127,6 +127,10 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
             assert!(!cpus.split(',').any(|r| r == "0" || r.starts_with("0-")), "{thread} runs on CPUs {cpus}, including the lcore's CPU 0");
         }
     }
+    // dmscd re-executed itself for its heap pages (src/heap.rs) under its own
+    // name, so `ps` and `pidof dmscd` find it.
+    let comm = std::fs::read_to_string(format!("/proc/{}/comm", router.pid())).unwrap_or_default();
+    assert_eq!(comm.trim(), "dmscd", "process name after the re-execution");
     let kernel_b = Command::new("ip").args(["-n", &ns_b, "-s", "-s", "link", "show", "dev", &if_b]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
     router.interrupt();
     let out = router.wait(Duration::from_secs(30));
