@@ -29,7 +29,7 @@ struct Args {
     #[arg(long, default_value_t = 8)]
     components: usize,
     /// Names the cache holds (dmscd's default).
-    #[arg(long, default_value_t = 32_768)]
+    #[arg(long, default_value_t = 65_536)]
     cache: usize,
     /// Flow counts (distinct names cycled through).
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10_000, 100_000])]

@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, default_value_t = 8)]
     components: usize,
     /// Names the cache holds (dmscd's default).
-    #[arg(long, default_value_t = 32_768)]
+    #[arg(long, default_value_t = 65_536)]
     cache: usize,
     /// Flow counts (distinct destination names cycled through).
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10_000, 100_000])]
@@ -105,8 +105,8 @@ fn main() -> anyhow::Result<()> {
         "{} prefixes, {} components, minimum-size frames, cache of {} names; ns per packet (M packets/s), median of {}",
         a.prefixes, a.components, a.cache, a.repeat
     );
-    println!("| traffic | cache off | cache on | off / on | forwarded % |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| traffic | cache off | cache on | off / on | hits % | forwarded % |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for &flows in &a.flows {
         let flows = flows.clamp(1, FRAMES);
         let mut store = vec![0u8; FRAMES * SLOT_BYTES];
@@ -138,11 +138,13 @@ fn main() -> anyhow::Result<()> {
         t_on.sort_by(f64::total_cmp);
         let (x, y) = (t_off[t_off.len() / 2], t_on[t_on.len() / 2]);
         let passes = 2 * a.repeat.max(1) * (a.runs.max(1) + 1);
+        let s = on.stats();
         println!(
-            "| {flows} flows | {x:.1} ({:.2}) | {y:.1} ({:.2}) | {:.2}× | {:.1} |",
+            "| {flows} flows | {x:.1} ({:.2}) | {y:.1} ({:.2}) | {:.2}× | {:.1} | {:.1} |",
             1e3 / x,
             1e3 / y,
             x / y,
+            100.0 * s.hits as f64 / (s.hits + s.misses + s.bypassed).max(1) as f64,
             100.0 * bench.forwarded as f64 / (passes * FRAMES) as f64
         );
     }

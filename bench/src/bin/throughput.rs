@@ -94,7 +94,7 @@ struct Args {
     #[arg(long)]
     no_baseline: bool,
     /// dmscd's `dataplane.name_cache` (names in its lookup cache; 0 = off; default:
-    /// dmscd's default, 32768).
+    /// dmscd's default, 65536).
     #[arg(long)]
     name_cache: Option<u32>,
     /// Start dmscd with `--small-pages` (its heap, and so the FIB, in 4 KiB pages
