@@ -34,8 +34,21 @@ use dpdk::{Mbuf, Mempool};
 
 use crate::driver::{ControlPort, Driver, Shared};
 
-/// How often the control thread drains the punt rings.
+/// How often the control thread drains the punt rings while control packets
+/// arrive.
 pub const DRAIN_PERIOD: Duration = Duration::from_millis(1);
+
+/// How often it drains them after [`IDLE_TURNS`] turns without a punted
+/// packet. Each turn is a wake-up of the control thread, which shares its CPU
+/// with whatever is not a forwarding lcore (a traffic generator, in the
+/// benchmarks: 1,000 wake-ups per second took 1.6 % of that core). Below the
+/// driver's 5 ms link poll so link changes are still seen as often; protocol
+/// timers still fire on time (the sleep ends at the router's next deadline).
+pub const DRAIN_PERIOD_IDLE: Duration = Duration::from_millis(4);
+
+/// Consecutive turns without a punted packet before [`DRAIN_PERIOD_IDLE`]
+/// applies; the first punted packet restores [`DRAIN_PERIOD`].
+pub const IDLE_TURNS: u32 = 100;
 
 /// Capacity of each lcore's punt ring, in packets.
 pub const PUNT_RING_SIZE: usize = 1024;
@@ -242,16 +255,20 @@ async fn control_loop(
         },
     };
     ready.store(true, Ordering::Release);
-    let mut driver = Driver::new(shared, a.ports, a.ethertype, a.node, a.pool, a.inject, counters);
-    let mut tick = tokio::time::interval(DRAIN_PERIOD);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut driver = Driver::new(shared, a.ports, a.ethertype, a.node, a.pool, a.inject, counters.clone());
+    let mut idle_turns = 0u32;
     loop {
         let stopping = stop.load(Ordering::Relaxed);
-        driver.turn(&punt);
+        let received = counters.received.load(Ordering::Relaxed);
+        let deadline = driver.turn(&punt);
         if stopping {
             break;
         }
-        tick.tick().await;
+        let now = Instant::now();
+        idle_turns = if counters.received.load(Ordering::Relaxed) == received { idle_turns.saturating_add(1) } else { 0 };
+        let period = if idle_turns >= IDLE_TURNS { DRAIN_PERIOD_IDLE } else { DRAIN_PERIOD };
+        let wake = deadline.map_or(now + period, |d| (now + period).min(d.max(now + DRAIN_PERIOD)));
+        tokio::time::sleep_until(wake.into()).await;
     }
     if let Some(h) = server {
         h.abort();
