@@ -38,6 +38,12 @@
 //!   lcore; the epoch makes it O(1) (a full clear only when the 32-bit epoch
 //!   wraps).
 //!
+//! [`LookupCache::lookup_burst_unvalidated`] takes names as received, not
+//! yet validated: since only validated names are ever stored, a hit proves
+//! the received bytes valid, and only misses are validated before the FIB
+//! sees them. The forwarder thus skips the destination name's component walk
+//! for the names it sees often (`dmsc_wire::packet::PendingDst`).
+//!
 //! When it does not help: traffic to more distinct names than the cache
 //! holds, and frequent FIB publications (each empties the cache). Every miss
 //! then pays the hash and the set line on top of the FIB lookup, and
@@ -464,6 +470,36 @@ mod tests {
             assert_eq!(ports(&out), vec![Some(2), Some(1), None, Some(2)], "round {round}");
         }
         assert_eq!(cache.stats(), CacheStats { hits: 8, misses: 4, bypassed: 0 });
+    }
+
+    /// Unvalidated names: valid ones get the FIB's answers (from the cache
+    /// after the first burst), invalid ones a mask bit, are never inserted,
+    /// and stay invalid burst after burst; with the cache off too.
+    #[test]
+    fn unvalidated_names_are_validated_on_misses_only() {
+        let fib = Fib::build([(name("/a"), hop(1)), (name("/a/b"), hop(2))]).unwrap();
+        let (ab, a) = (name("/a/b/c"), name("/a/x"));
+        // An empty component, a component overrunning the name, and the
+        // bytes of the cached "/a/b/c" with its last length byte broken
+        // (same length, so only the byte comparison tells them apart).
+        let mut broken = ab.wire().to_vec();
+        broken[4] = 2;
+        let wires: Vec<&[u8]> = vec![ab.wire(), &[1, b'a', 0], a.wire(), &[5, b'a'], &broken];
+        for size in [0, 64] {
+            let mut cache = LookupCache::new(size);
+            for round in 0..3 {
+                let mut out = vec![None; wires.len()];
+                let invalid = cache.lookup_burst_unvalidated(&fib, &wires, &mut out);
+                assert_eq!(invalid, 0b11010, "cache {size} round {round}");
+                assert_eq!(ports(&out), vec![Some(2), None, Some(1), None, None], "cache {size} round {round}");
+            }
+            let s = cache.stats();
+            if size == 0 {
+                assert_eq!(s, CacheStats { hits: 0, misses: 6, bypassed: 0 });
+            } else {
+                assert_eq!(s, CacheStats { hits: 4, misses: 2, bypassed: 0 });
+            }
+        }
     }
 
     #[test]
