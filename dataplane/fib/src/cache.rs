@@ -252,6 +252,14 @@ impl LookupCache {
         }
         self.stamp = stamp;
         self.epoch = self.epoch.wrapping_add(1);
+        // An empty cache must refill: the last window's hit rate says nothing
+        // about the new epoch. (Sampling kept on across publications would
+        // insert 1 miss in 32, so under FIB churn a working set that fits
+        // would never fill the cache between two publications; the first
+        // window of the epoch turns sampling back on if it does not fit.)
+        self.sampling = false;
+        self.window_hits = 0;
+        self.window_lookups = 0;
         if self.epoch == 0 {
             // Once per 2^32 publications: old epochs would read as current.
             for s in self.sets.iter_mut() {
@@ -524,6 +532,37 @@ mod tests {
         cache.lookup_burst(&snap, &[n.as_ref()], &mut out);
         assert_eq!(ports(&out), vec![Some(7)], "a stale cached answer was used");
         assert_eq!(cache.stats().hits, 0);
+    }
+
+    /// Sampling does not outlive the epoch it was decided in: after a
+    /// publication a working set that fits fills the emptied cache at once.
+    #[test]
+    fn a_publication_ends_sampling() {
+        let fib = Fib::build([(name("/a"), hop(1))]).unwrap();
+        let (mut writer, rcu) = FibWriter::new(fib);
+        let mut reader = rcu.register();
+        let names: Vec<Name> = (0..10_240).map(|i| name(&format!("/a/{i}"))).collect();
+        let refs: Vec<NameRef<'_>> = names.iter().map(|n| n.as_ref()).collect();
+        let mut cache = LookupCache::new(8192);
+        {
+            // 8192 distinct names, no hit: sampling is on.
+            let snap = reader.read();
+            let mut out = vec![None; 8192];
+            cache.lookup_burst(&snap, &refs[..8192], &mut out);
+        }
+        assert!(cache.sampling);
+        reader.offline();
+        writer.apply([FibChange::Upsert(name("/b"), hop(2))]).unwrap();
+        reader.online();
+        // New epoch: 2048 names, twice; the second pass hits (almost) all.
+        let snap = reader.read();
+        let fresh = &refs[8192..];
+        let mut out = vec![None; 2048];
+        cache.lookup_burst(&snap, fresh, &mut out);
+        let before = cache.stats().hits;
+        cache.lookup_burst(&snap, fresh, &mut out);
+        let hits = cache.stats().hits - before;
+        assert!(hits >= 2048 * 95 / 100, "{hits} of 2048 hit in the first epoch after a publication");
     }
 
     #[test]
