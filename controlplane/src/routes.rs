@@ -91,24 +91,33 @@ impl RouteTable {
             }
             return;
         };
-        let before: Option<Vec<NextHop>> = best_of(slots).map(|(_, h)| h.to_vec());
-        slots[source as usize] = hops;
-        match (before.as_deref(), best_of(slots).map(|(_, h)| h)) {
-            (b, Some(a)) if b != Some(a) => out.push(FibChange::Upsert(prefix, a.to_vec())),
-            (Some(_), None) => {
-                self.routes.remove(&prefix);
-                out.push(FibChange::Remove(prefix));
-            }
-            (_, None) => {
-                self.routes.remove(&prefix);
-            }
-            _ => {}
+        // The winner before is read with this source's old route in place,
+        // without copying any next hops.
+        let old = std::mem::replace(&mut slots[source as usize], hops);
+        let before = ORDER
+            .iter()
+            .find_map(|&s| if s == source { old.as_deref() } else { slots[s as usize].as_deref() });
+        let change = match (before, best_of(slots).map(|(_, h)| h)) {
+            (b, Some(a)) if b != Some(a) => Some(Some(a.to_vec())),
+            (Some(_), None) => Some(None),
+            _ => None,
+        };
+        let empty = slots.iter().all(Option::is_none);
+        if empty {
+            self.routes.remove(&prefix);
+        }
+        match change {
+            Some(Some(a)) => out.push(FibChange::Upsert(prefix, a)),
+            Some(None) => out.push(FibChange::Remove(prefix)),
+            None => {}
         }
     }
 }
 
+/// Sources, most preferred first.
+const ORDER: [Source; SOURCES] = [Source::Static, Source::Api, Source::Routing];
+
 fn best_of(slots: &[Option<Vec<NextHop>>; SOURCES]) -> Option<(Source, &[NextHop])> {
-    const ORDER: [Source; SOURCES] = [Source::Static, Source::Api, Source::Routing];
     ORDER.iter().find_map(|s| slots[*s as usize].as_deref().map(|h| (*s, h)))
 }
 

@@ -42,12 +42,11 @@
 //! writer's copy; [`FibWriter::apply`] detects that by the version stamp and
 //! panics (a programming error, like a poisoned lock).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dmsc_rcu::Rcu;
-use dmsc_wire::name::{NameRef, MAX_COMPONENTS};
+use dmsc_wire::name::{Name, NameRef, MAX_COMPONENTS};
 
 use crate::fib::{Fib, FibChange, MAX_ENTRIES, MAX_LOAD_PERCENT};
 use crate::update::{Index, Plan};
@@ -163,17 +162,25 @@ impl FibWriter {
     {
         let t0 = Instant::now();
         let mut stats = UpdateStats::default();
-        // Validate and normalise: nothing changes before this succeeds.
-        let mut batch: BTreeMap<Box<[u8]>, Option<FibEntry>> = BTreeMap::new();
+        // Validate and normalise: nothing changes before this succeeds. One
+        // change per prefix (the last), in prefix order; a sorted vector, not
+        // an ordered map of copied keys: no allocation per change.
+        let mut changes_in: Vec<Change> = Vec::new();
         for (route, change) in changes.into_iter().enumerate() {
-            match change {
+            changes_in.push(match change {
                 FibChange::Upsert(prefix, hops) => {
-                    let e = FibEntry::new(prefix, hops).ok_or(FibError::NoNextHop { route })?;
-                    batch.insert(e.prefix().wire().into(), Some(e));
+                    Change::Put(FibEntry::new(prefix, hops).ok_or(FibError::NoNextHop { route })?)
                 }
-                FibChange::Remove(prefix) => {
-                    batch.insert(prefix.wire().into(), None);
-                }
+                FibChange::Remove(prefix) => Change::Del(prefix),
+            });
+        }
+        // Stable: changes to one prefix stay in their order, and the last wins.
+        changes_in.sort_by(|a, b| a.key().cmp(b.key()));
+        let mut batch: Vec<Change> = Vec::with_capacity(changes_in.len());
+        let mut sorted = changes_in.into_iter().peekable();
+        while let Some(c) = sorted.next() {
+            if sorted.peek().is_none_or(|next| next.key() != c.key()) {
+                batch.push(c);
             }
         }
         // Each prefix's slab slot before the batch, from the standby copy's
@@ -182,12 +189,12 @@ impl FibWriter {
         // (a B-tree of boxed keys) costs a few dozen key comparisons and
         // cache misses at 10^6 prefixes. The index is only touched to add or
         // remove a prefix, so replacing next hops never searches it.
-        let current: Vec<Option<u32>> = batch.keys().map(|w| self.slot_of(w)).collect();
+        let current: Vec<Option<u32>> = batch.iter().map(|c| self.slot_of(c.key())).collect();
         let (mut adds, mut bytes) = (0usize, 0usize);
-        for ((w, e), slot) in batch.iter().zip(&current) {
-            if e.is_some() && slot.is_none() {
+        for (c, slot) in batch.iter().zip(&current) {
+            if matches!(c, Change::Put(_)) && slot.is_none() {
                 adds += 1;
-                bytes += w.len();
+                bytes += c.key().len();
             }
         }
         if self.index.len() + adds > MAX_ENTRIES
@@ -200,23 +207,23 @@ impl FibWriter {
         // Resolve against the index, which moves to the post-batch state.
         let mut plan = Plan::default();
         let mut freed = Vec::new();
-        for ((w, e), slot) in batch.into_iter().zip(current) {
-            match (e, slot) {
-                (Some(e), Some(slot)) => plan.replaces.push((slot, e)),
-                (Some(e), None) => {
+        for (c, slot) in batch.into_iter().zip(current) {
+            match (c, slot) {
+                (Change::Put(e), Some(slot)) => plan.replaces.push((slot, e)),
+                (Change::Put(e), None) => {
                     let slot = self.free.pop().unwrap_or_else(|| {
                         self.slab_len += 1;
                         self.slab_len - 1
                     });
-                    self.index.insert(w, slot);
+                    self.index.insert(e.prefix().wire().into(), slot);
                     plan.adds.push((slot, e));
                 }
-                (None, Some(slot)) => {
-                    self.index.remove(&w);
-                    plan.removes.push((w, slot));
+                (Change::Del(prefix), Some(slot)) => {
+                    self.index.remove(prefix.wire());
+                    plan.removes.push((prefix.wire().into(), slot));
                     freed.push(slot);
                 }
-                (None, None) => stats.absent += 1,
+                (Change::Del(_), None) => stats.absent += 1,
             }
         }
         // Slots freed by this batch are reused from the next one on, so a
@@ -295,5 +302,23 @@ impl FibWriter {
     /// given): what an operator reads as the FIB's version number.
     pub fn generation(&self) -> u64 {
         self.version.wrapping_sub(self.first_version)
+    }
+}
+
+/// One normalised change of a batch in [`FibWriter::apply`].
+enum Change {
+    /// Add or replace the entry of its prefix.
+    Put(FibEntry),
+    /// Remove the prefix.
+    Del(Name),
+}
+
+impl Change {
+    /// The prefix's wire bytes.
+    fn key(&self) -> &[u8] {
+        match self {
+            Change::Put(e) => e.prefix().wire(),
+            Change::Del(n) => n.wire(),
+        }
     }
 }
