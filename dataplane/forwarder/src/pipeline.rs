@@ -196,14 +196,7 @@ impl Pipeline {
     /// checked here, so every verdict is [`Pipeline::parse`]'s.
     #[inline(always)]
     fn parse_pending<'a>(&self, frame: &'a [u8]) -> Result<(&'a [u8], Meta), Verdict> {
-        let ethertype = match Frame::new_checked(frame) {
-            Ok(f) => f.ethertype(),
-            Err(_) => return Err(drop(DropReason::NotDmsc, None)),
-        };
-        if ethertype != self.ethertype {
-            return Err(drop(DropReason::NotDmsc, None));
-        }
-        let pkt = match PendingDst::check(&frame[ethernet::HEADER_LEN..]) {
+        let pkt = match PendingDst::check(self.l3(frame)?) {
             Ok(p) => p,
             Err(_) => return Err(self.reject(frame)),
         };
@@ -234,18 +227,21 @@ impl Pipeline {
         drop(DropReason::Malformed, error.and_then(malformed_nack))
     }
 
+    /// The DMSC packet of an Ethernet frame with our EtherType (the bytes
+    /// after the Ethernet header), or the NotDmsc verdict.
+    #[inline(always)]
+    fn l3<'a>(&self, frame: &'a [u8]) -> Result<&'a [u8], Verdict> {
+        match Frame::new_checked(frame) {
+            Ok(f) if f.ethertype() == self.ethertype => Ok(&frame[ethernet::HEADER_LEN..]),
+            _ => Err(drop(DropReason::NotDmsc, None)),
+        }
+    }
+
     /// Everything the decision needs, read from a frame that passed the
     /// header checks and is not a Control packet.
     #[inline(always)]
     fn parse<'a>(&self, frame: &'a [u8]) -> Result<Parsed<'a>, Verdict> {
-        let ethertype = match Frame::new_checked(frame) {
-            Ok(f) => f.ethertype(),
-            Err(_) => return Err(drop(DropReason::NotDmsc, None)),
-        };
-        if ethertype != self.ethertype {
-            return Err(drop(DropReason::NotDmsc, None));
-        }
-        let pkt = match Packet::new_checked(&frame[ethernet::HEADER_LEN..]) {
+        let pkt = match Packet::new_checked(self.l3(frame)?) {
             Ok(p) => p,
             Err(e) => return Err(drop(DropReason::Malformed, malformed_nack(e))),
         };
