@@ -169,3 +169,27 @@ pub fn median_ns_per_lookup(
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
+
+/// Command-line options shared by `cache-report` and `pipeline-report`: the
+/// workload, the cache and how long to measure (`#[command(flatten)]`).
+#[derive(clap::Args, Debug)]
+pub struct CacheBenchArgs {
+    /// Prefixes in the FIB.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub prefixes: usize,
+    /// Components of every looked-up name.
+    #[arg(long, default_value_t = 8)]
+    pub components: usize,
+    /// Names the cache holds (dmscd's default).
+    #[arg(long, default_value_t = 65_536)]
+    pub cache: usize,
+    /// Flow counts (distinct names cycled through).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10_000, 100_000])]
+    pub flows: Vec<usize>,
+    /// Passes per measurement.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Interleaved measurements per cell (median taken).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+}

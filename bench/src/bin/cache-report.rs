@@ -15,31 +15,15 @@
 use std::hint::black_box;
 
 use clap::Parser;
-use dmsc_bench::fib::{median_ns_per_lookup, Workload};
+use dmsc_bench::fib::{median_ns_per_lookup, CacheBenchArgs, Workload};
 use dmsc_fib::{Fib, FibEntry, LookupCache, BURST};
 use dmsc_wire::name::NameRef;
 
 #[derive(Parser)]
 #[command(about = "LookupCache vs Fib::lookup_burst")]
 struct Args {
-    /// Prefixes in the FIB.
-    #[arg(long, default_value_t = 1_000_000)]
-    prefixes: usize,
-    /// Components of every looked-up name.
-    #[arg(long, default_value_t = 8)]
-    components: usize,
-    /// Names the cache holds (dmscd's default).
-    #[arg(long, default_value_t = 65_536)]
-    cache: usize,
-    /// Flow counts (distinct names cycled through).
-    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10_000, 100_000])]
-    flows: Vec<usize>,
-    /// Passes per measurement.
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
-    /// Interleaved measurements per cell (median taken).
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
+    #[command(flatten)]
+    bench: CacheBenchArgs,
 }
 
 const LOOKUPS: usize = 1 << 19;
@@ -63,7 +47,7 @@ fn pass(fib: &Fib, cache: Option<&mut LookupCache>, names: &[NameRef<'_>]) {
 }
 
 fn main() {
-    let a = Args::parse();
+    let a = Args::parse().bench;
     let w = Workload::new(a.prefixes, a.components, LOOKUPS, 42);
     let all = w.names();
     let fib = Fib::build(w.routes.iter().cloned()).unwrap();

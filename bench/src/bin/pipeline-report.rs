@@ -18,7 +18,7 @@
 use arrayvec::ArrayVec;
 use clap::Parser;
 use dmsc::traffic::{request_frame, GenSpec};
-use dmsc_bench::fib::{median_ns_per_lookup, Workload};
+use dmsc_bench::fib::{median_ns_per_lookup, CacheBenchArgs, Workload};
 use dmsc_fib::{Fib, LookupCache};
 use dmsc_forwarder::{Pipeline, PortInfo, Verdict};
 use dmsc_wire::ethernet::{self, MacAddr};
@@ -28,24 +28,8 @@ use dmsc_wire::packet::{self, Packet};
 #[derive(Parser)]
 #[command(about = "Pipeline::process_burst per packet, cache on and off")]
 struct Args {
-    /// Prefixes in the FIB.
-    #[arg(long, default_value_t = 1_000_000)]
-    prefixes: usize,
-    /// Components of every destination name.
-    #[arg(long, default_value_t = 8)]
-    components: usize,
-    /// Names the cache holds (dmscd's default).
-    #[arg(long, default_value_t = 65_536)]
-    cache: usize,
-    /// Flow counts (distinct destination names cycled through).
-    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 10_000, 100_000])]
-    flows: Vec<usize>,
-    /// Passes per measurement.
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
-    /// Interleaved measurements per cell (median taken).
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
+    #[command(flatten)]
+    bench: CacheBenchArgs,
 }
 
 /// Frames per pass (the workload's names).
@@ -92,7 +76,7 @@ impl Bench<'_> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let a = Args::parse();
+    let a = Args::parse().bench;
     let w = Workload::new(a.prefixes, a.components, FRAMES, 42);
     let names: Vec<Name> = w.names().iter().map(|n| n.to_owned()).collect();
     let fib = Fib::build(w.routes.iter().cloned())?;
