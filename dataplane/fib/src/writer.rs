@@ -189,7 +189,7 @@ impl FibWriter {
         // (a B-tree of boxed keys) costs a few dozen key comparisons and
         // cache misses at 10^6 prefixes. The index is only touched to add or
         // remove a prefix, so replacing next hops never searches it.
-        let current: Vec<Option<u32>> = batch.iter().map(|c| self.slot_of(c.key())).collect();
+        let current: Vec<Option<u32>> = batch.iter().map(|c| self.slot_of(c.name())).collect();
         let (mut adds, mut bytes) = (0usize, 0usize);
         for (c, slot) in batch.iter().zip(&current) {
             if matches!(c, Change::Put(_)) && slot.is_none() {
@@ -259,15 +259,12 @@ impl FibWriter {
         Ok(stats)
     }
 
-    /// Slab slot of the entry whose prefix is exactly `w` (wire bytes), from
-    /// the standby copy: equal to `self.index.get(w)` between batches
-    /// (checked in debug builds).
-    fn slot_of(&self, w: &[u8]) -> Option<u32> {
-        let slot = NameRef::parse(w)
-            .ok()
-            .and_then(|name| self.standby.get(name))
-            .and_then(|e| self.standby.index_of(e));
-        debug_assert_eq!(slot, self.index.get(w).copied(), "standby copy and index disagree");
+    /// Slab slot of the entry whose prefix is exactly `prefix`, from the
+    /// standby copy: equal to the index's between batches (checked in debug
+    /// builds).
+    fn slot_of(&self, prefix: NameRef<'_>) -> Option<u32> {
+        let slot = self.standby.get(prefix).and_then(|e| self.standby.index_of(e));
+        debug_assert_eq!(slot, self.index.get(prefix.wire()).copied(), "standby copy and index disagree");
         slot
     }
 
@@ -314,11 +311,16 @@ enum Change {
 }
 
 impl Change {
+    /// The prefix.
+    fn name(&self) -> NameRef<'_> {
+        match self {
+            Change::Put(e) => e.prefix(),
+            Change::Del(n) => n.as_ref(),
+        }
+    }
+
     /// The prefix's wire bytes.
     fn key(&self) -> &[u8] {
-        match self {
-            Change::Put(e) => e.prefix().wire(),
-            Change::Del(n) => n.wire(),
-        }
+        self.name().wire()
     }
 }
