@@ -12,12 +12,15 @@
 //!
 //! It is exact, not probabilistic: a hit requires the stored name's bytes to
 //! equal the looked-up name's (the hash only chooses the set and filters the
-//! ways), and every result belongs to one FIB snapshot, identified by
-//! [`Fib::stamp`]: when the lcore's snapshot changes (any publication), the
-//! cache moves to a new epoch and everything older reads as empty, with no
-//! scan. Misses, including "no route", are looked up in the FIB as one burst
-//! and inserted; names longer than [`MAX_CACHED_NAME_LEN`] bytes bypass the
-//! cache.
+//! ways), and every result is the *index* of the entry that answered (or "no
+//! route") in one FIB shape, identified by [`Fib::shape`]. The entry itself
+//! is read from the lcore's current snapshot at that index, so a publication
+//! that only replaces next hops (the shape is kept) leaves the cache valid
+//! and the hit returns the new next hops. When the shape changes (a prefix
+//! added or removed, or a new FIB), the cache moves to a new epoch and
+//! everything older reads as empty, with no scan. Misses, including "no
+//! route", are looked up in the FIB as one burst and inserted; names longer
+//! than [`MAX_CACHED_NAME_LEN`] bytes bypass the cache.
 //!
 //! Layout: 4-way sets. A set is one cache line with the ways' hash tags,
 //! epochs, entry indices and name lengths; the names sit in a parallel array
@@ -36,7 +39,12 @@
 //!   nothing about the name, so it cannot replace the byte comparison;
 //! * invalidating by scanning: a FIB publication would cost O(cache) on the
 //!   lcore; the epoch makes it O(1) (a full clear only when the 32-bit epoch
-//!   wraps).
+//!   wraps);
+//! * invalidating only the names below each added or removed prefix: the
+//!   lcore would have to test every hit against the batch's prefixes, or
+//!   scan; route churn that adds and removes prefixes is rarer than next-hop
+//!   changes (a link or an adjacency going down changes next hops only), and
+//!   those keep the cache.
 //!
 //! [`LookupCache::lookup_burst_unvalidated`] takes names as received, not
 //! yet validated: since only validated names are ever stored, a hit proves
@@ -45,7 +53,8 @@
 //! for the names it sees often (`dmsc_wire::packet::PendingDst`).
 //!
 //! When it does not help: traffic to more distinct names than the cache
-//! holds, and frequent FIB publications (each empties the cache). Every miss
+//! holds, and frequent publications that add or remove prefixes (each
+//! empties the cache). Every miss
 //! then pays the hash and the set line on top of the FIB lookup, and
 //! inserting it writes two cold lines; so when fewer than half of the last
 //! 4096 lookups hit, only one miss in 32 is inserted (the insertion sampling
@@ -107,8 +116,8 @@ pub struct LookupCache {
     sets: Box<[Set]>,
     names: Box<[Stored]>,
     seed: u64,
-    /// Stamp of the FIB snapshot the current epoch's results come from.
-    stamp: u64,
+    /// [`Fib::shape`] the current epoch's results belong to.
+    shape: u64,
     epoch: u32,
     /// xorshift state choosing the way to replace in a full set, and which
     /// misses are inserted while sampling.
@@ -148,7 +157,7 @@ impl LookupCache {
             sets: vec![Set::default(); capacity / WAYS].into_boxed_slice(),
             names: vec![Stored([0; MAX_CACHED_NAME_LEN + 1]); capacity].into_boxed_slice(),
             seed: hash::random_seed(),
-            stamp: 0,
+            shape: 0,
             epoch: 1,
             rng: hash::random_seed(),
             window_hits: 0,
@@ -170,7 +179,8 @@ impl LookupCache {
 
     /// Same results as [`Fib::lookup_burst`] on `fib` (`out[i]` for
     /// `names[i]`), answered from the cache where the name was looked up in
-    /// this same snapshot before. No allocation, lock or atomic operation.
+    /// a snapshot of the same [`Fib::shape`] before. No allocation, lock or
+    /// atomic operation.
     ///
     /// # Panics
     /// If `names.len() != out.len()`.
@@ -185,7 +195,7 @@ impl LookupCache {
             self.stats.misses += names.len() as u64;
             return fib.lookup_burst(names, out);
         }
-        self.sync(fib.stamp());
+        self.sync(fib.shape());
         for (names, out) in names.chunks(BURST).zip(out.chunks_mut(BURST)) {
             // Validated names: the returned invalid mask is always 0.
             self.chunk(fib, names, out);
@@ -240,23 +250,24 @@ impl LookupCache {
             }
             return invalid;
         }
-        self.sync(fib.stamp());
+        self.sync(fib.shape());
         self.chunk(fib, wires, out)
     }
 
-    /// Starts a new epoch if `stamp` is not the snapshot of the current one.
+    /// Starts a new epoch if `shape` is not the current epoch's.
     #[inline(always)]
-    fn sync(&mut self, stamp: u64) {
-        if stamp == self.stamp {
+    fn sync(&mut self, shape: u64) {
+        if shape == self.shape {
             return;
         }
-        self.stamp = stamp;
+        self.shape = shape;
         self.epoch = self.epoch.wrapping_add(1);
         // An empty cache must refill: the last window's hit rate says nothing
-        // about the new epoch. (Sampling kept on across publications would
-        // insert 1 miss in 32, so under FIB churn a working set that fits
-        // would never fill the cache between two publications; the first
-        // window of the epoch turns sampling back on if it does not fit.)
+        // about the new epoch. (Sampling kept on across new shapes would
+        // insert 1 miss in 32, so under churn that adds and removes prefixes
+        // a working set that fits would never fill the cache between two
+        // publications; the first window of the epoch turns sampling back on
+        // if it does not fit.)
         self.sampling = false;
         self.window_hits = 0;
         self.window_lookups = 0;
@@ -462,7 +473,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn ports<'f>(out: &[Option<&'f FibEntry>]) -> Vec<Option<u16>> {
+    fn ports(out: &[Option<&FibEntry>]) -> Vec<Option<u16>> {
         out.iter().map(|e| e.map(|e| e.next_hops()[0].port)).collect()
     }
 
@@ -510,28 +521,55 @@ mod tests {
         }
     }
 
+    /// Looks `n` up through `cache` in the reader's live snapshot; the
+    /// first next hop's port.
+    fn cached_port(cache: &mut LookupCache, reader: &mut dmsc_rcu::Reader<Fib>, n: &Name) -> Option<u16> {
+        reader.online();
+        let port = {
+            let snap = reader.read();
+            let mut out = [None];
+            cache.lookup_burst(&snap, &[n.as_ref()], &mut out);
+            ports(&out)[0]
+        };
+        // An offline reader does not hold up the writer's grace period.
+        reader.offline();
+        port
+    }
+
+    /// A publication that adds or removes a prefix changes the FIB's shape
+    /// and empties the cache; one that only replaces next hops keeps it,
+    /// and its hits read the new next hops.
     #[test]
-    fn a_publication_empties_the_cache() {
-        let fib = Fib::build([(name("/a"), hop(1))]).unwrap();
+    fn only_added_and_removed_prefixes_empty_the_cache() {
+        let fib = Fib::build([(name("/a"), hop(1)), (name("/z"), hop(9))]).unwrap();
         let (mut writer, rcu) = FibWriter::new(fib);
         let mut reader = rcu.register();
         let n = name("/a/b/c");
         let mut cache = LookupCache::new(16);
-        {
-            let mut out = [None];
-            let snap = reader.read();
-            cache.lookup_burst(&snap, &[n.as_ref()], &mut out);
-            assert_eq!(ports(&out), vec![Some(1)]);
-        }
-        // An offline reader does not hold up the grace period.
-        reader.offline();
+        let hits = |c: &LookupCache| c.stats().hits;
+        assert_eq!(cached_port(&mut cache, &mut reader, &n), Some(1));
+        assert_eq!(hits(&cache), 0);
+        let shape = writer.standby().shape();
+        // Next hops only (also of a prefix the name does not use): kept.
+        writer.apply([FibChange::Upsert(name("/a"), hop(3)), FibChange::Upsert(name("/z"), hop(8))]).unwrap();
+        assert_eq!(writer.standby().shape(), shape);
+        assert_eq!(cached_port(&mut cache, &mut reader, &n), Some(3), "the hit read the old next hops");
+        assert_eq!(hits(&cache), 1);
+        // A more specific prefix: the cached answer (/a) is stale.
         writer.apply([FibChange::Upsert(name("/a/b"), hop(7))]).unwrap();
-        reader.online();
-        let snap = reader.read();
-        let mut out = [None];
-        cache.lookup_burst(&snap, &[n.as_ref()], &mut out);
-        assert_eq!(ports(&out), vec![Some(7)], "a stale cached answer was used");
-        assert_eq!(cache.stats().hits, 0);
+        assert_ne!(writer.standby().shape(), shape);
+        assert_eq!(cached_port(&mut cache, &mut reader, &n), Some(7), "a stale cached answer was used");
+        assert_eq!(hits(&cache), 1);
+        assert_eq!(cached_port(&mut cache, &mut reader, &n), Some(7));
+        assert_eq!(hits(&cache), 2);
+        // Removing it: back to /a, again after a miss.
+        writer.apply([FibChange::Remove(name("/a/b"))]).unwrap();
+        assert_eq!(cached_port(&mut cache, &mut reader, &n), Some(3), "a stale cached answer was used");
+        assert_eq!(hits(&cache), 2);
+        // A removal that empties the slot another prefix may take next.
+        writer.apply([FibChange::Remove(name("/a"))]).unwrap();
+        writer.apply([FibChange::Upsert(name("/q"), hop(5))]).unwrap();
+        assert_eq!(cached_port(&mut cache, &mut reader, &n), None);
     }
 
     /// Sampling does not outlive the epoch it was decided in: after a

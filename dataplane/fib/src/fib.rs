@@ -93,14 +93,14 @@ pub struct Fib {
     pub(crate) keys_base: usize,
     /// 0 from [`Fib::build`]; set by the writer on each published version.
     pub(crate) version: u64,
-    /// Identity of the contents: unique in the process, renewed whenever the
-    /// contents change (see [`Fib::stamp`]).
-    pub(crate) stamp: u64,
+    /// Identity of the name → entry-index mapping: unique in the process,
+    /// renewed whenever a prefix is added or removed (see [`Fib::shape`]).
+    pub(crate) shape: u64,
 }
 
-/// A fresh process-wide stamp (control path only: one atomic add per FIB
-/// build or update, never per lookup).
-pub(crate) fn next_stamp() -> u64 {
+/// A fresh process-wide shape stamp (control path only: one atomic add per
+/// FIB build or structural update, never per lookup).
+pub(crate) fn next_shape() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
@@ -258,7 +258,7 @@ impl Fib {
             nodes: trie.nodes,
             depth_entries,
             version: 0,
-            stamp: next_stamp(),
+            shape: next_shape(),
         })
     }
 
@@ -339,14 +339,17 @@ impl Fib {
         self.entries.get(i as usize)
     }
 
-    /// Identity of this snapshot's contents: two `Fib` values with the same
-    /// stamp give the same answer to every lookup and have the same entry
-    /// indices. Every build and every in-place update (a
-    /// [`crate::FibWriter`] publication) takes a fresh stamp from a
-    /// process-wide counter; a clone keeps it. [`crate::LookupCache`] keys
-    /// its results on it.
-    pub fn stamp(&self) -> u64 {
-        self.stamp
+    /// Identity of this snapshot's *shape*: which entry slab index (or no
+    /// route) answers each name. Two `Fib` values with the same shape give
+    /// every lookup the entry at the same index, although that entry's next
+    /// hops may differ. Every build, and every [`crate::FibWriter`]
+    /// publication that adds or removes a prefix, takes a fresh value from a
+    /// process-wide counter; a publication that only replaces next hops
+    /// keeps it (the entries change in place, at their indices), and so does
+    /// a clone. [`crate::LookupCache`] keys its results on it, so it keeps
+    /// them across next-hop changes.
+    pub fn shape(&self) -> u64 {
+        self.shape
     }
 
     /// Whether `self` and `other` have the same representation (table,
@@ -383,6 +386,7 @@ impl Fib {
             )
             && self.depth_entries == other.depth_entries
             && self.keys_base == other.keys_base
+            && self.shape == other.shape
             && slots(self) == slots(other)
     }
 
@@ -670,7 +674,7 @@ impl Fib {
                 .filter(|s| s.key != 0),
         );
         fib.buckets = table(&nodes);
-        fib.stamp = next_stamp();
+        fib.shape = next_shape();
         fib
     }
 }

@@ -65,6 +65,10 @@ pub(crate) struct Plan {
     pub(crate) replaces: Vec<(u32, FibEntry)>,
     /// New prefixes, with their slab slot.
     pub(crate) adds: Vec<(u32, FibEntry)>,
+    /// [`Fib::shape`] of both copies after the plan: the current one if the
+    /// plan only replaces next hops, else a fresh one (chosen once, so that
+    /// the replay gives the second copy the same value).
+    pub(crate) shape: u64,
 }
 
 /// Per-depth hash states and component ends of a name: `states[d]`,
@@ -131,8 +135,10 @@ impl Fib {
     /// index already reflects the batch). See the module docs.
     /// Returns whether the table was rebuilt or resized (O(n) work).
     pub(crate) fn apply_plan(&mut self, plan: &Plan, index: &Index) -> bool {
-        // New contents: results cached under the old stamp must not be used.
-        self.stamp = crate::fib::next_stamp();
+        // Results cached under the old shape stay valid only if no prefix
+        // is added or removed: the writer chose the shape accordingly.
+        debug_assert!(plan.shape == self.shape || !(plan.adds.is_empty() && plan.removes.is_empty()));
+        self.shape = plan.shape;
         // Phase 1: entries.
         for (w, slot) in &plan.removes {
             self.entries[*slot as usize] = FibEntry::vacant();

@@ -179,7 +179,7 @@ impl FibWriter {
         let mut batch: Vec<Change> = Vec::with_capacity(changes_in.len());
         let mut sorted = changes_in.into_iter().peekable();
         while let Some(c) = sorted.next() {
-            if sorted.peek().is_none_or(|next| next.key() != c.key()) {
+            if sorted.peek().map_or(true, |next| next.key() != c.key()) {
                 batch.push(c);
             }
         }
@@ -232,6 +232,13 @@ impl FibWriter {
         stats.added = plan.adds.len();
         stats.replaced = plan.replaces.len();
         stats.removed = plan.removes.len();
+        // Replacing next hops keeps every name's entry index, so the lcores'
+        // lookup caches stay valid; adding or removing a prefix does not.
+        plan.shape = if plan.adds.is_empty() && plan.removes.is_empty() {
+            self.standby.shape
+        } else {
+            crate::fib::next_shape()
+        };
         let t1 = Instant::now();
         stats.plan = t1 - t0;
 

@@ -144,7 +144,14 @@ proptest! {
     fn batches_match_naive_and_copies_converge(
         start in proptest::collection::btree_map(name(5), hops(), 0..20),
         filler in prop_oneof![Just(0usize), Just(150)],
-        batches in proptest::collection::vec(proptest::collection::vec(op(), 0..14), 1..8),
+        batches in proptest::collection::vec(prop_oneof![
+            3 => proptest::collection::vec(op(), 0..14),
+            // Next-hop changes only: the shape, and so the caches, survive.
+            1 => proptest::collection::vec(
+                (any::<usize>(), hops()).prop_map(|(i, h)| Op::ReplaceExisting(i, h)),
+                1..6,
+            ),
+        ], 1..8),
         names in proptest::collection::vec(name(8), 0..30),
     ) {
         let mut model = initial(&start, filler);
@@ -153,6 +160,7 @@ proptest! {
         reader.offline();
         with_live(&mut reader, |f| check(f, &model, &names))?;
         let mut versions = vec![writer.version()];
+        let mut shapes = vec![writer.standby().shape()];
         // A tiny cache (evictions every burst) and a roomy one.
         let mut caches = [LookupCache::new(4), LookupCache::new(1024)];
         with_live(&mut reader, |f| check_cached(&mut caches, f, &model, &names))?;
@@ -165,6 +173,15 @@ proptest! {
             with_live(&mut reader, |live| {
                 prop_assert!(!versions.contains(&live.version()), "a new version");
                 versions.push(live.version());
+                // Adding or removing a prefix gives a new shape; replacing
+                // next hops keeps it (the caches' results stay valid).
+                let last = *shapes.last().unwrap();
+                if stats.added + stats.removed > 0 {
+                    prop_assert!(!shapes.contains(&live.shape()), "a new shape");
+                } else {
+                    prop_assert_eq!(live.shape(), last, "a replacement changed the shape");
+                }
+                shapes.push(live.shape());
                 prop_assert!(writer.standby().identical_layout(live), "copies diverged");
                 check(live, &model, &names)?;
                 check_cached(&mut caches, live, &model, &names)
