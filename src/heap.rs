@@ -66,7 +66,7 @@ pub fn tunables_with_huge_pages(current: Option<&str>) -> Option<String> {
 /// The `execve` error (then the process continues with 4 KiB pages; the
 /// caller logs it).
 pub fn reexec_with_huge_pages() -> std::io::Result<HeapPages> {
-    if thp_mode().as_deref().is_none_or(|m| m == "never") {
+    if thp_mode().as_deref().map_or(true, |m| m == "never") {
         return Ok(HeapPages::KernelOff);
     }
     let current = std::env::var(ENV).ok();

@@ -169,7 +169,7 @@ impl Driver {
         let shared = self.shared.clone();
         let Ok(mut s) = shared.lock() else { return None };
         let mut actions: Vec<Action> = Vec::new();
-        if self.last_link_poll.is_none_or(|t| now.duration_since(t) >= LINK_POLL) {
+        if self.last_link_poll.map_or(true, |t| now.duration_since(t) >= LINK_POLL) {
             self.last_link_poll = Some(now);
             for (i, p) in self.ports.iter().enumerate() {
                 if !p.routing {
