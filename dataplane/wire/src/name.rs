@@ -539,13 +539,20 @@ fn parse_uri(uri: &str) -> Result<Name, Error> {
             return Err(Error::BadUri);
         }
     }
-    let mut name = Name::root();
-    let mut component: Vec<u8> = Vec::with_capacity(32);
+    // Each component is decoded straight into the wire bytes behind a
+    // placeholder length byte, into one buffer sized from the URI (a
+    // component `/c` of the URI becomes a length byte and at most as many
+    // bytes as `c`, so the wire form never needs more than `uri.len()`
+    // bytes): one allocation per name, none per component. The checks and
+    // their order are [`Name::push`]'s.
+    let mut wire: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut components = 0usize;
     for segment in rest.split(|&b| b == b'/') {
         if segment.is_empty() {
             return Err(Error::BadUri);
         }
-        component.clear();
+        let start = wire.len();
+        wire.push(0);
         let mut i = 0;
         while i < segment.len() {
             let b = segment[i];
@@ -553,19 +560,31 @@ fn parse_uri(uri: &str) -> Result<Name, Error> {
                 let hi = segment.get(i + 1).copied().and_then(hex_value);
                 let lo = segment.get(i + 2).copied().and_then(hex_value);
                 match (hi, lo) {
-                    (Some(hi), Some(lo)) => component.push(hi << 4 | lo),
+                    (Some(hi), Some(lo)) => wire.push(hi << 4 | lo),
                     _ => return Err(Error::BadUri),
                 }
                 i += 3;
             } else if is_literal_pchar(b) {
-                component.push(b);
+                wire.push(b);
                 i += 1;
             } else {
                 return Err(Error::BadUri);
             }
         }
-        name.push(&component)?;
+        let len = wire.len() - start - 1;
+        if len > MAX_COMPONENT_LEN {
+            return Err(Error::ComponentTooLong);
+        }
+        if components >= MAX_COMPONENTS {
+            return Err(Error::TooManyComponents);
+        }
+        if wire.len() > MAX_NAME_LEN {
+            return Err(Error::NameTooLong);
+        }
+        wire[start] = len as u8;
+        components += 1;
     }
+    let name = Name { wire };
     Ok(name)
 }
 

@@ -140,6 +140,42 @@ proptest! {
         prop_assert_eq!(lowercase_escapes(&uri).parse::<Name>().unwrap(), back);
     }
 
+    /// Parsing a URI checks what [`Name::push`] checks, in the same order:
+    /// near each limit (32 components, 255-byte components, 512 wire bytes)
+    /// it gives the same name or the same error as building the name
+    /// component by component.
+    #[test]
+    fn uri_limits_match_push(
+        cs in prop_oneof![
+            // Around 32 short components.
+            proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..4), 28..38),
+            // Components around 255 bytes.
+            proptest::collection::vec(proptest::collection::vec(any::<u8>(), 250..258), 1..3),
+            // Around 512 wire bytes: two long components and a few short ones.
+            (
+                proptest::collection::vec(proptest::collection::vec(any::<u8>(), 250..256), 2),
+                proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..3), 0..3),
+            )
+                .prop_map(|(mut long, short)| {
+                    long.extend(short);
+                    long
+                }),
+        ],
+    ) {
+        let mut uri = String::new();
+        for c in &cs {
+            uri.push('/');
+            for &b in c {
+                if b.is_ascii_alphanumeric() {
+                    uri.push(b as char);
+                } else {
+                    uri.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+        prop_assert_eq!(uri.parse::<Name>(), Name::from_components(&cs));
+    }
+
     #[test]
     fn starts_with_is_component_prefix(a in name(), b in name()) {
         let ca: Vec<_> = a.components().collect();
