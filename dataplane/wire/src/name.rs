@@ -546,8 +546,7 @@ fn parse_uri(uri: &str) -> Result<Name, Error> {
     // bytes): one allocation per name, none per component. The checks and
     // their order are [`Name::push`]'s.
     let mut wire: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut components = 0usize;
-    for segment in rest.split(|&b| b == b'/') {
+    for (components, segment) in rest.split(|&b| b == b'/').enumerate() {
         if segment.is_empty() {
             return Err(Error::BadUri);
         }
@@ -582,7 +581,6 @@ fn parse_uri(uri: &str) -> Result<Name, Error> {
             return Err(Error::NameTooLong);
         }
         wire[start] = len as u8;
-        components += 1;
     }
     let name = Name { wire };
     Ok(name)
