@@ -124,6 +124,14 @@ impl FibEntry {
         }
     }
 
+    /// Takes `from`'s next hops, keeping this entry's prefix (which must
+    /// equal `from`'s): a next-hop replacement without copying the prefix.
+    pub(crate) fn set_next_hops_from(&mut self, from: &FibEntry) {
+        debug_assert_eq!(self.prefix, from.prefix, "next hops of another prefix");
+        self.next_hops = from.next_hops.clone();
+        self.best = from.best;
+    }
+
     /// Whether this is a [`FibEntry::vacant`] placeholder (a live entry has
     /// at least one best next hop).
     #[inline]

@@ -298,21 +298,32 @@ impl Fib {
     /// byte-verified hash search for the prefix's node).
     pub fn get(&self, prefix: NameRef<'_>) -> Option<&FibEntry> {
         let w = prefix.wire();
-        let best = if w.is_empty() {
-            self.root_best
-        } else {
-            let mut state = self.seed;
-            let mut off = 0;
-            for end in prefix.component_ends() {
-                state = hash::extend(state, w, off, end);
-                off = end;
-            }
-            let slot = self.find_node((state & !LEN_MASK) | w.len() as u64, w)?;
-            self.slot(slot as u32).best
-        };
-        self.entries
-            .get(best as usize)
-            .filter(|e| e.prefix().wire() == w)
+        let best = if w.is_empty() { self.root_best } else { self.slot(self.find_node(self.node_key(prefix), w)? as u32).best };
+        self.own_entry(best, w)
+    }
+
+    /// Hash-table key of the node for `prefix` (not the root).
+    #[inline]
+    pub(crate) fn node_key(&self, prefix: NameRef<'_>) -> u64 {
+        let w = prefix.wire();
+        let mut state = self.seed;
+        let mut off = 0;
+        for end in prefix.component_ends() {
+            state = hash::extend(state, w, off, end);
+            off = end;
+        }
+        (state & !LEN_MASK) | w.len() as u64
+    }
+
+    /// The entry at `best` if it is the entry of the verified node `w`
+    /// itself. A node's `best` is the entry of the node or of an ancestor,
+    /// so equal lengths mean equal prefixes: no comparison of the entry's
+    /// prefix bytes (a cache miss on its heap allocation).
+    #[inline]
+    pub(crate) fn own_entry(&self, best: u32, w: &[u8]) -> Option<&FibEntry> {
+        let e = self.entries.get(best as usize).filter(|e| e.prefix().wire_len() == w.len())?;
+        debug_assert_eq!(e.prefix().wire(), w, "a node's best entry is not its own or an ancestor's");
+        Some(e)
     }
 
     /// Version stamp: 0 for a FIB from [`Fib::build`] or
@@ -558,7 +569,7 @@ impl Fib {
     }
 
     #[inline(always)]
-    fn slot(&self, index: u32) -> &Slot {
+    pub(crate) fn slot(&self, index: u32) -> &Slot {
         let i = index as usize;
         &self.buckets[i / BUCKET_SLOTS].slots[i % BUCKET_SLOTS]
     }
@@ -576,7 +587,7 @@ impl Fib {
     }
 
     #[inline(always)]
-    fn prefetch_probe(&self, key: u64) {
+    pub(crate) fn prefetch_probe(&self, key: u64) {
         prefetch(&self.buckets[home(key, self.buckets.len())]);
     }
 

@@ -187,9 +187,18 @@ impl FibWriter {
         // hash table (identical to the live copy and to the index between
         // batches): a byte-verified hash search, where the ordered index
         // (a B-tree of boxed keys) costs a few dozen key comparisons and
-        // cache misses at 10^6 prefixes. The index is only touched to add or
-        // remove a prefix, so replacing next hops never searches it.
-        let current: Vec<Option<u32>> = batch.iter().map(|c| self.slot_of(c.name())).collect();
+        // cache misses at 10^6 prefixes; the searches of a batch overlap
+        // (`Fib::slots_of` prefetches ahead). The index is only touched to
+        // add or remove a prefix, so replacing next hops never searches it
+        // (debug builds check that both agree).
+        let names: Vec<NameRef<'_>> = batch.iter().map(Change::name).collect();
+        let mut current: Vec<Option<u32>> = Vec::with_capacity(batch.len());
+        self.standby.slots_of(&names, &mut current);
+        drop(names);
+        debug_assert!(
+            batch.iter().zip(&current).all(|(c, s)| *s == self.index.get(c.key()).copied()),
+            "standby copy and index disagree"
+        );
         let (mut adds, mut bytes) = (0usize, 0usize);
         for (c, slot) in batch.iter().zip(&current) {
             if matches!(c, Change::Put(_)) && slot.is_none() {
@@ -264,15 +273,6 @@ impl FibWriter {
         self.standby = old;
         stats.replay = t3.elapsed();
         Ok(stats)
-    }
-
-    /// Slab slot of the entry whose prefix is exactly `prefix`, from the
-    /// standby copy: equal to the index's between batches (checked in debug
-    /// builds).
-    fn slot_of(&self, prefix: NameRef<'_>) -> Option<u32> {
-        let slot = self.standby.get(prefix).and_then(|e| self.standby.index_of(e));
-        debug_assert_eq!(slot, self.index.get(prefix.wire()).copied(), "standby copy and index disagree");
-        slot
     }
 
     /// The `Rcu` the live copy is published on (register lcore readers here).
