@@ -298,7 +298,11 @@ impl Fib {
     /// byte-verified hash search for the prefix's node).
     pub fn get(&self, prefix: NameRef<'_>) -> Option<&FibEntry> {
         let w = prefix.wire();
-        let best = if w.is_empty() { self.root_best } else { self.slot(self.find_node(self.node_key(prefix), w)? as u32).best };
+        let best = if w.is_empty() {
+            self.root_best
+        } else {
+            self.slot(self.find_node(self.node_key(prefix), w)? as u32).best
+        };
         self.own_entry(best, w)
     }
 
