@@ -321,6 +321,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             inject: inject.clone(),
             management_socket: Some(cfg.management.socket.clone()),
             forwarding_cpus,
+            nice: cfg.dataplane.control_nice,
         })
         .map_err(|e| anyhow::anyhow!("control thread: {e}"))?;
 

@@ -28,14 +28,29 @@ use dmsc_wire::packet::{Packet, PacketType};
 const A_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0a, 0x01]);
 const B_MAC: MacAddr = MacAddr([0x02, 0, 0, 0, 0x0b, 0x01]);
 
-/// `Cpus_allowed_list` of the thread named `name` of process `pid`.
-fn thread_cpus(pid: u32, name: &str) -> Option<String> {
+/// `file` (`status`, `stat`) of the thread named `name` of process `pid`.
+fn thread_file(pid: u32, name: &str, file: &str) -> Option<String> {
     std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten().find_map(|t| {
         let comm = std::fs::read_to_string(t.path().join("comm")).ok()?;
         (comm.trim() == name).then_some(())?;
-        let status = std::fs::read_to_string(t.path().join("status")).ok()?;
-        status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(|s| s.trim().to_owned())
+        std::fs::read_to_string(t.path().join(file)).ok()
     })
+}
+
+/// `Cpus_allowed_list` of the thread named `name` of process `pid`.
+fn thread_cpus(pid: u32, name: &str) -> Option<String> {
+    let status = thread_file(pid, name, "status")?;
+    status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(|s| s.trim().to_owned())
+}
+
+/// Nice value (field 19) of a `/proc/…/stat` text.
+fn nice_of(stat: &str) -> Option<i32> {
+    stat[stat.rfind(')')? + 1..].split_whitespace().nth(16)?.parse().ok()
+}
+
+/// Nice value of the thread named `name` of process `pid`.
+fn thread_nice(pid: u32, name: &str) -> Option<i32> {
+    nice_of(&thread_file(pid, name, "stat")?)
 }
 
 #[test]
@@ -66,6 +81,7 @@ args = {eal}
 [dataplane]
 lcores = [0]
 stats_interval_s = 0
+control_nice = 5
 [[ports]]
 name = "p0"
 device = "net_tap0,iface={if_a}"
@@ -127,6 +143,10 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
             assert!(!cpus.split(',').any(|r| r == "0" || r.starts_with("0-")), "{thread} runs on CPUs {cpus}, including the lcore's CPU 0");
         }
     }
+    // `dataplane.control_nice` reached the control thread only.
+    assert_eq!(thread_nice(router.pid(), "dmsc-control"), Some(5), "control thread's nice value");
+    let own = nice_of(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
+    assert_eq!(thread_nice(router.pid(), "dmsc-stats"), own, "statistics thread's nice value (inherited)");
     // dmscd re-executed itself for its heap pages (src/heap.rs) under its own
     // name, so `ps` and `pidof dmscd` find it.
     let comm = std::fs::read_to_string(format!("/proc/{}/comm", router.pid())).unwrap_or_default();

@@ -43,6 +43,7 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
     let _ = writeln!(o, "nack_hop_limit = {}", d.nack_hop_limit);
     let stats = d.stats_interval.map_or(0, |i| i.as_secs());
     let _ = writeln!(o, "stats_interval_s = {stats}");
+    let _ = writeln!(o, "control_nice = {}", d.control_nice);
 
     for p in &cfg.ports {
         let _ = writeln!(o, "\n[[ports]]");

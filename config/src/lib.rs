@@ -109,6 +109,8 @@ pub mod defaults {
     /// (9 MiB per lcore). 2^16, so that 10^4 active names fill its 4-way sets to
     /// 15 % and few of them conflict (`docs/performance.md`, "Lookup cache").
     pub const NAME_CACHE: u32 = 65536;
+    /// `dataplane.control_nice`: the control thread's nice value (0: as the process).
+    pub const CONTROL_NICE: i8 = 0;
     /// `dataplane.nack_rate_per_s`: nack token-bucket rate per lcore, nacks per second.
     pub const NACK_RATE_PER_S: u32 = 1000;
     /// `dataplane.nack_burst`: nack token-bucket depth per lcore, in nacks.
@@ -164,6 +166,8 @@ pub mod limits {
     pub const NACK_HOP_LIMIT: RangeInclusive<i64> = 1..=255;
     /// `dataplane.stats_interval_s`, in seconds (0 = off; at most one day).
     pub const STATS_INTERVAL_S: RangeInclusive<i64> = 0..=86_400;
+    /// `dataplane.control_nice`: Linux nice values (`setpriority(2)`).
+    pub const CONTROL_NICE: RangeInclusive<i64> = -20..=19;
     /// `ports[].rx_queues`.
     pub const RX_QUEUES: RangeInclusive<i64> = 1..=16;
     /// `ports[].mtu`, payload bytes (68 is the IPv4 minimum MTU, 9600 a common jumbo limit).
@@ -394,7 +398,8 @@ pub struct Dataplane {
     /// `name_cache` (default 65536): destination names each forwarding lcore's
     /// lookup cache holds (rounded up to a power of two; 144 bytes each), 0..=2^20;
     /// 0 turns the cache off. The cache answers repeated names exactly as the FIB
-    /// would and is emptied by every FIB publication (`dmsc_fib::LookupCache`).
+    /// would; a FIB publication that adds or removes a prefix empties it, one that
+    /// only replaces next hops keeps it (`dmsc_fib::LookupCache`).
     pub name_cache: u32,
     /// `nack_rate_per_s` (default 1000): nacks per second each lcore may send (token bucket
     /// rate), 0..=10,000,000; 0 means never send nacks.
@@ -406,6 +411,13 @@ pub struct Dataplane {
     /// `stats_interval_s` (default 5 s): period of the counter table the daemon logs,
     /// 0..=86,400 s; `0` in the file gives `None` (off). Always whole seconds.
     pub stats_interval: Option<Duration>,
+    /// `control_nice` (default 0): nice value of the control thread (routing protocol,
+    /// management API, FIB updates), −20..=19 (`setpriority(2)`; below 0 needs
+    /// `CAP_SYS_NICE`). For a machine without a core to spare, where the control thread
+    /// shares a forwarding lcore's CPU: a negative value lets route updates take the CPU
+    /// they need from the polling lcore (docs/performance.md, "FIB churn under load",
+    /// rows F and G). 0 leaves it as the process's.
+    pub control_nice: i8,
 }
 
 impl Default for Dataplane {
@@ -425,6 +437,7 @@ impl Default for Dataplane {
             nack_burst: defaults::NACK_BURST,
             nack_hop_limit: defaults::NACK_HOP_LIMIT,
             stats_interval: Some(Duration::from_secs(defaults::STATS_INTERVAL_S)),
+            control_nice: defaults::CONTROL_NICE,
         }
     }
 }

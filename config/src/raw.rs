@@ -113,6 +113,8 @@ pub(crate) struct RawDataplane {
     pub nack_hop_limit: Option<S<Int>>,
     #[serde(default)]
     pub stats_interval_s: Option<S<Int>>,
+    #[serde(default)]
+    pub control_nice: Option<S<Int>>,
 }
 
 #[derive(Deserialize)]

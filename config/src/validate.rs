@@ -399,6 +399,7 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
         limits::STATS_INTERVAL_S,
         defaults::STATS_INTERVAL_S,
     );
+    let control_nice = int(c, &r.control_nice, "dataplane.control_nice", limits::CONTROL_NICE, d.control_nice);
     Dataplane {
         lcores,
         ethertype,
@@ -414,6 +415,7 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
         nack_burst,
         nack_hop_limit,
         stats_interval: (stats_interval_s > 0).then(|| Duration::from_secs(stats_interval_s)),
+        control_nice,
     }
 }
 

@@ -141,6 +141,7 @@ fn odd_config() -> Config {
             nack_burst: 1,
             nack_hop_limit: 255,
             stats_interval: None,
+            control_nice: -20,
         },
         ports: vec![
             Port {

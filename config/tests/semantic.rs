@@ -118,7 +118,7 @@ fn dataplane(key_value: &str) -> String {
 
 #[test]
 fn numeric_dataplane_ranges_are_enforced_at_both_ends() {
-    let cases: [(&str, i64, i64); 8] = [
+    let cases: [(&str, i64, i64); 9] = [
         ("burst_size", 1, 64),
         ("mbuf_cache", 0, 512),
         ("idle_polls_before_sleep", 0, u32::MAX as i64),
@@ -127,6 +127,7 @@ fn numeric_dataplane_ranges_are_enforced_at_both_ends() {
         ("nack_burst", 1, 1_000_000),
         ("nack_hop_limit", 1, 255),
         ("stats_interval_s", 0, 86_400),
+        ("control_nice", -20, 19),
     ];
     for (key, lo, hi) in cases {
         ok(&dataplane(&format!("{key} = {lo}")));
@@ -149,7 +150,8 @@ fn dataplane_values_are_stored_in_their_units() {
     let cfg = ok(&format!(
         "{NODE_PORT}[dataplane]\nlcores = [1, 0]\nethertype = 0x88B6\nburst_size = 16\nmbufs = 16383\n\
          mbuf_cache = 128\nrx_descriptors = 512\ntx_descriptors = 2048\nidle_polls_before_sleep = 7\n\
-         idle_sleep_us = 250\nnack_rate_per_s = 0\nnack_burst = 3\nnack_hop_limit = 9\nstats_interval_s = 0\n"
+         idle_sleep_us = 250\nnack_rate_per_s = 0\nnack_burst = 3\nnack_hop_limit = 9\nstats_interval_s = 0\n\
+         control_nice = -5\n"
     ));
     let d = &cfg.dataplane;
     assert_eq!(d.lcores, [1, 0]);
@@ -164,6 +166,8 @@ fn dataplane_values_are_stored_in_their_units() {
         (0, 3, 9)
     );
     assert_eq!(d.stats_interval, None);
+    assert_eq!(d.control_nice, -5);
+    assert_eq!(ok(&dataplane("")).dataplane.control_nice, 0, "default");
     let cfg = ok(&dataplane("stats_interval_s = 60"));
     assert_eq!(
         cfg.dataplane.stats_interval,

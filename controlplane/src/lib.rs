@@ -118,6 +118,9 @@ pub struct Attach {
     /// CPUs of the forwarding lcores: on attach the thread moves off them
     /// (see [`leave_forwarding_cpus`]).
     pub forwarding_cpus: Vec<usize>,
+    /// Nice value the thread sets for itself on attach (0: leave it;
+    /// `dataplane.control_nice`). A failure fails the attach.
+    pub nice: i8,
 }
 
 /// Restricts the calling thread to the CPUs it may run on minus
@@ -237,6 +240,15 @@ async fn control_loop(
     };
     let cpus = leave_forwarding_cpus(&a.forwarding_cpus);
     tracing::info!(?cpus, forwarding = ?a.forwarding_cpus, "control thread CPUs");
+    if a.nice != 0 {
+        if let Err(e) = dpdk::set_thread_nice(i32::from(a.nice)) {
+            if let Ok(mut slot) = errors.lock() {
+                *slot = Some(format!("dataplane.control_nice = {}: {e}", a.nice));
+            }
+            return;
+        }
+        tracing::info!(nice = a.nice, "control thread nice value");
+    }
     let counters = a.shared.counters.clone();
     let shared = Arc::new(Mutex::new(a.shared));
     let server = match a.management_socket.as_deref() {

@@ -335,6 +335,36 @@ pub fn set_thread_cpus(cpus: &[usize]) -> Result<(), DpdkError> {
     Ok(())
 }
 
+/// Sets the calling thread's nice value (`setpriority(PRIO_PROCESS, gettid(), nice)`;
+/// Linux: on a thread id it affects that thread only), −20..=19. Not a DPDK call: EAL has
+/// no nice setting, and this is the one crate where the daemon's system calls live.
+/// Errors: `EACCES` (lowering the value without `CAP_SYS_NICE`), `EINVAL` (out of range).
+pub fn set_thread_nice(nice: i32) -> Result<(), DpdkError> {
+    const OP: &str = "setpriority";
+    if !(-20..=19).contains(&nice) {
+        return Err(DpdkError::new(OP, libc::EINVAL));
+    }
+    // SAFETY: `gettid` has no preconditions and cannot fail.
+    let tid = unsafe { libc::gettid() };
+    // SAFETY: plain system call on this thread's id with integer arguments; it reads
+    // and writes no memory of ours.
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) };
+    if rc != 0 {
+        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL);
+        return Err(DpdkError::new(OP, errno));
+    }
+    Ok(())
+}
+
+/// The calling thread's nice value (field 19 of `/proc/thread-self/stat`), or `None` if
+/// that file cannot be read or parsed.
+pub fn thread_nice() -> Option<i32> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the parenthesised command name, which may contain spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(16)?.parse().ok()
+}
+
 /// NUMA socket of the calling thread (`rte_socket_id`); -1 ([`crate::SOCKET_ID_ANY`]) when
 /// unknown.
 #[inline]
@@ -412,5 +442,28 @@ mod cpu_list_tests {
         assert_eq!(parse_cpu_list("5"), Some(vec![5]));
         assert_eq!(parse_cpu_list(""), Some(vec![]));
         assert_eq!(parse_cpu_list("1-x"), None);
+    }
+}
+
+#[cfg(test)]
+mod nice_tests {
+    use super::{set_thread_nice, thread_nice};
+
+    /// The nice value is per thread: another thread's is unchanged.
+    #[test]
+    fn set_thread_nice_affects_the_calling_thread_only() {
+        let before = thread_nice().expect("readable /proc/thread-self/stat");
+        let target = (before + 3).min(19);
+        let got = std::thread::spawn(move || {
+            set_thread_nice(target).unwrap();
+            thread_nice()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(got, Some(target));
+        assert_eq!(thread_nice(), Some(before), "the calling thread only");
+        for bad in [-21, 20] {
+            assert_eq!(set_thread_nice(bad).unwrap_err().errno, libc::EINVAL);
+        }
     }
 }
