@@ -298,12 +298,20 @@ impl Fib {
     /// byte-verified hash search for the prefix's node).
     pub fn get(&self, prefix: NameRef<'_>) -> Option<&FibEntry> {
         let w = prefix.wire();
-        let best = if w.is_empty() {
-            self.root_best
+        let key = if w.is_empty() { 0 } else { self.node_key(prefix) };
+        self.own_entry(self.node_best(key, w)?, w)
+    }
+
+    /// The `best` index of the verified node `w` with hash-table key `key`
+    /// (the root route's for the root, whose key is unused), or `None` if
+    /// there is no such node.
+    #[inline]
+    pub(crate) fn node_best(&self, key: u64, w: &[u8]) -> Option<u32> {
+        if w.is_empty() {
+            Some(self.root_best)
         } else {
-            self.slot(self.find_node(self.node_key(prefix), w)? as u32).best
-        };
-        self.own_entry(best, w)
+            self.find_node(key, w).map(|s| self.slot(s as u32).best)
+        }
     }
 
     /// Hash-table key of the node for `prefix` (not the root).

@@ -373,12 +373,7 @@ impl Fib {
             }
             for (&key, n) in keys.iter().zip(chunk) {
                 let w = n.wire();
-                let best = if w.is_empty() {
-                    Some(self.root_best)
-                } else {
-                    self.find_node(key, w).map(|s| self.slot(s as u32).best)
-                };
-                out.push(best.and_then(|b| self.own_entry(b, w)).and_then(|e| self.index_of(e)));
+                out.push(self.node_best(key, w).and_then(|b| self.own_entry(b, w)).and_then(|e| self.index_of(e)));
             }
         }
     }

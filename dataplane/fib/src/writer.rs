@@ -194,7 +194,6 @@ impl FibWriter {
         let names: Vec<NameRef<'_>> = batch.iter().map(Change::name).collect();
         let mut current: Vec<Option<u32>> = Vec::with_capacity(batch.len());
         self.standby.slots_of(&names, &mut current);
-        drop(names);
         debug_assert!(
             batch.iter().zip(&current).all(|(c, s)| *s == self.index.get(c.key()).copied()),
             "standby copy and index disagree"
