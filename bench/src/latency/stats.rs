@@ -177,14 +177,15 @@ impl TrialResult {
             windows
         };
         format!(
-            "offered {:.3} Mpps, received {:.3} Mpps | sent {} received {} lost {} (refused at input {}) dup {} reord {} | \
+            "offered {:.3} Mpps, received {:.3} Mpps | sent {} received {} lost {} (refused at input {}, not received {}) dup {} reord {} | \
              latency µs p50 {:.1} p99 {:.1} p99.9 {:.1} max {:.1} (min {:.1}){windows}",
             self.offered_pps() / 1e6,
             self.received_pps() / 1e6,
             s.sent,
             s.distinct,
-            s.lost,
+            self.lost_total(),
             self.refused,
+            s.lost,
             s.duplicates,
             s.reordered,
             p.p50_us,
@@ -251,7 +252,7 @@ mod tests {
         assert!(!t.zero_loss());
         assert!((t.offered_pps() - 502.5).abs() < 1e-9);
         assert!((t.received_pps() - 500.0).abs() < 1e-9);
-        assert!(t.line().contains("lost 2 (refused at input 3)") && t.line().contains("p50 500."), "{}", t.line());
+        assert!(t.line().contains("lost 5 (refused at input 3, not received 2)") && t.line().contains("p50 500."), "{}", t.line());
         let w = t.rx_window_rates().unwrap();
         assert_eq!(w, WindowRates { min_pps: 200.0, median_pps: 400.0 });
         assert!((w.dip() - 0.5).abs() < 1e-12);
