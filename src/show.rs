@@ -191,6 +191,9 @@ pub fn route(socket: PathBuf, updates: Vec<RouteArgs>) -> Result<String> {
             .await
             .map_err(|s| anyhow::anyhow!("{}", s.message()))?
             .into_inner();
-        Ok(format!("{} FIB entries changed, FIB version {}, published in {} µs", r.changed, r.fib_version, r.publish_us))
+        Ok(format!(
+            "{} FIB entries changed, FIB version {}, published in {} µs ({} µs of it the grace period)",
+            r.changed, r.fib_version, r.publish_us, r.grace_period_us
+        ))
     })
 }

@@ -32,6 +32,13 @@
 //! `R`, or the client was not scheduled), the excess slots are skipped rather than sent
 //! as a catch-up burst, and the achieved rate is reported.
 //!
+//! Encoding. The client replays the same updates over and over, so it encodes each
+//! route's update once per next hop ([`EncodedSet`]) and sends a batch as a copy of
+//! those bytes ([`mgmt::update_routes_encoded`]). Building and encoding the messages
+//! for every batch cost the client ~1.2 µs per route, a third of it copying the prefix
+//! strings (cache misses among 10^5 of them); at 10^5 routes/s that was ~12 % of the
+//! core it shares with the generator (docs/performance.md, "FIB churn").
+//!
 //! Rejected: one batch per packet-rate window driven from the generator's lcore loop
 //! (a blocking RPC would stall the generator); a second process for the client (its
 //! results would have to be parsed back; a thread shares the harness's clock and exit
@@ -50,6 +57,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use dmsc_controlplane::mgmt::{self, pb};
+use prost::Message;
 
 /// Name of the client's thread (as `/proc/PID/task/TID/comm` shows it).
 pub const THREAD_NAME: &str = "dmsc-churn";
@@ -111,6 +119,9 @@ pub struct BatchRecord {
     /// The reply's `publish_us`: the server's time to validate, merge and publish the
     /// batch (grace period included), µs.
     pub publish_us: u64,
+    /// The reply's `grace_period_us`: of `publish_us`, the wait for the lcores'
+    /// quiescent states after the pointer swap, µs.
+    pub grace_us: u64,
     /// Round-trip time of the call as the client saw it, µs.
     pub rpc_us: u64,
     /// CPU dmscd's control thread was last seen on after the reply (`None`: unknown).
@@ -170,6 +181,11 @@ impl ChurnSummary {
         Quantiles::of(&self.records.iter().map(|r| r.publish_us as f64).collect::<Vec<_>>())
     }
 
+    /// `grace_us` quantiles, µs.
+    pub fn grace_us(&self) -> Quantiles {
+        Quantiles::of(&self.records.iter().map(|r| r.grace_us as f64).collect::<Vec<_>>())
+    }
+
     /// Round-trip quantiles, µs.
     pub fn rpc_us(&self) -> Quantiles {
         Quantiles::of(&self.records.iter().map(|r| r.rpc_us as f64).collect::<Vec<_>>())
@@ -203,12 +219,12 @@ impl ChurnSummary {
 
     /// One line: rates, counts, publish and round-trip times, where the control thread ran.
     pub fn line(&self) -> String {
-        let (p, r) = (self.publish_us(), self.rpc_us());
+        let (p, g, r) = (self.publish_us(), self.grace_us(), self.rpc_us());
         let cpus: Vec<String> = self.control_cpus().iter().map(|(c, n)| format!("cpu{c} {n}")).collect();
         let secs = |x: Option<f64>| x.map_or("?".to_owned(), |x| format!("{x:.2} s"));
         format!(
             "churn {:.0} routes/s asked, {:.0} achieved (lowest 1-s window {}) | {} batches of {}, {} routes, {} changed, {} skipped, {} errors | \
-             publish µs p50 {:.0} p99 {:.0} max {:.0}; round trip µs p50 {:.0} p99 {:.0} max {:.0} | control thread CPU {} ({}), client CPU {}",
+             publish µs p50 {:.0} p99 {:.0} max {:.0} (grace period p50 {:.0} p99 {:.0} max {:.0}); round trip µs p50 {:.0} p99 {:.0} max {:.0} | control thread CPU {} ({}), client CPU {}",
             self.target_rps,
             self.achieved_rps(),
             self.min_window_rps(1.0).map_or("–".to_owned(), |x| format!("{x:.0}")),
@@ -221,6 +237,9 @@ impl ChurnSummary {
             p.p50,
             p.p99,
             p.max,
+            g.p50,
+            g.p99,
+            g.max,
             r.p50,
             r.p99,
             r.max,
@@ -293,6 +312,59 @@ impl ChurnArgs {
 /// The default batch size for `rate_rps`: one batch every ~10 ms, at least 1 route.
 pub fn default_batch(rate_rps: f64) -> usize {
     ((rate_rps / 100.0).round() as usize).max(1)
+}
+
+/// The churn set's updates encoded once per next hop: a batch is then a copy of
+/// contiguous bytes instead of `B` messages built and encoded.
+///
+/// Each route's record is the protobuf encoding of a one-route `RouteBatch` (the
+/// `updates` field's tag, length and `RouteUpdate`); records concatenate into a batch
+/// because a repeated field's elements may be written one after another.
+pub struct EncodedSet {
+    /// Per next hop: the records of every route of the set, in set order.
+    bytes: [Vec<u8>; 2],
+    /// Per next hop: where each record ends in `bytes` (record `i` is
+    /// `ends[i - 1]..ends[i]`, record 0 starts at 0).
+    ends: [Vec<usize>; 2],
+}
+
+impl EncodedSet {
+    /// Encodes every prefix of `set` with each of `hops` (as [`batch_at`] builds them).
+    pub fn new(set: &[String], hops: &[pb::NextHop; 2]) -> EncodedSet {
+        let encode = |hop: &pb::NextHop| {
+            let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(set.len()));
+            for prefix in set {
+                let update = pb::RouteUpdate { prefix: prefix.clone(), remove: false, next_hops: vec![hop.clone()] };
+                pb::RouteBatch { updates: vec![update] }.encode(&mut bytes).expect("a Vec grows as needed");
+                ends.push(bytes.len());
+            }
+            (bytes, ends)
+        };
+        let ((b0, e0), (b1, e1)) = (encode(&hops[0]), encode(&hops[1]));
+        EncodedSet { bytes: [b0, b1], ends: [e0, e1] }
+    }
+
+    /// The encoded `RouteBatch` of [`batch_at`]`(set, hops, position, batch)`.
+    pub fn batch(&self, position: u64, batch: usize) -> Vec<u8> {
+        let n = self.ends[0].len() as u64;
+        if n == 0 {
+            return Vec::new();
+        }
+        let per_route = self.bytes[0].len() as u64 / n + 1;
+        let mut out = Vec::with_capacity((per_route * batch as u64) as usize);
+        let (mut p, end) = (position, position + batch as u64);
+        while p < end {
+            // A run of consecutive routes within one pass over the set: one next hop,
+            // contiguous records.
+            let (pass, i) = (p / n, (p % n) as usize);
+            let h = if pass % 2 == 0 { 1 } else { 0 };
+            let j = (p % n + (end - p)).min(n) as usize;
+            let start = if i == 0 { 0 } else { self.ends[h][i - 1] };
+            out.extend_from_slice(&self.bytes[h][start..self.ends[h][j - 1]]);
+            p += (j - i) as u64;
+        }
+        out
+    }
 }
 
 enum Job {
@@ -430,9 +502,12 @@ impl Drop for RunningChurn {
 }
 
 fn worker(rt: tokio::runtime::Runtime, jobs: mpsc::Receiver<Job>, position: Arc<AtomicU64>, set: Arc<Vec<String>>) {
-    // The client's type (a tonic channel) is inferred from `mgmt::connect`: the bench
-    // does not depend on tonic, so the calls below take closures around it.
+    // The connection's type (a tonic channel) is inferred from `mgmt::channel`: the
+    // bench does not depend on tonic, so the calls below take closures around it.
+    let mut channel = None;
     let mut client = None;
+    // Encoded once for the hops of the first run (every run uses the same two).
+    let mut encoded: Option<([pb::NextHop; 2], EncodedSet)> = None;
     let no_client = || anyhow!("not connected to the management socket");
     while let Ok(job) = jobs.recv() {
         match job {
@@ -440,7 +515,7 @@ fn worker(rt: tokio::runtime::Runtime, jobs: mpsc::Receiver<Job>, position: Arc<
                 let r = rt.block_on(async {
                     let start = Instant::now();
                     loop {
-                        match mgmt::connect(path.clone()).await {
+                        match mgmt::channel(path.clone()).await {
                             Ok(c) => return Ok(c),
                             Err(e) if start.elapsed() >= timeout => {
                                 bail!("management socket {} not answering after {timeout:?}: {e}", path.display())
@@ -449,7 +524,10 @@ fn worker(rt: tokio::runtime::Runtime, jobs: mpsc::Receiver<Job>, position: Arc<
                         }
                     }
                 });
-                let _ = tx.send(r.map(|c| client = Some(c)));
+                let _ = tx.send(r.map(|ch| {
+                    client = Some(pb::management_client::ManagementClient::new(ch.clone()));
+                    channel = Some(ch);
+                }));
             }
             Job::Install(set, hop, batch, tx) => {
                 let r = match &client {
@@ -465,13 +543,17 @@ fn worker(rt: tokio::runtime::Runtime, jobs: mpsc::Receiver<Job>, position: Arc<
                 let _ = tx.send(r);
             }
             Job::Run(spec, stop, tx) => {
-                let r = match &client {
-                    Some(c) => {
-                        let mut update = |b: pb::RouteBatch| {
-                            let mut c = c.clone();
-                            async move { Ok(c.update_routes(b).await?.into_inner()) }
+                let r = match &channel {
+                    Some(ch) => {
+                        if encoded.as_ref().map_or(true, |(hops, _)| *hops != spec.hops) {
+                            encoded = Some((spec.hops.clone(), EncodedSet::new(&set, &spec.hops)));
+                        }
+                        let enc = &encoded.as_ref().expect("encoded above").1;
+                        let mut update = |b: Vec<u8>| {
+                            let ch = ch.clone();
+                            async move { Ok(mgmt::update_routes_encoded(ch, b.into()).await?) }
                         };
-                        rt.block_on(run(&mut update, &spec, &set, &position, &stop))
+                        rt.block_on(run(&mut update, &spec, enc, &position, &stop))
                     }
                     None => Err(no_client()),
                 };
@@ -538,14 +620,14 @@ pub fn batch_at(set: &[String], hops: &[pb::NextHop; 2], position: u64, batch: u
         .collect()
 }
 
-async fn run<F, Fut>(update: &mut F, spec: &ChurnSpec, set: &[String], position: &AtomicU64, stop: &AtomicBool) -> Result<ChurnSummary>
+async fn run<F, Fut>(update: &mut F, spec: &ChurnSpec, set: &EncodedSet, position: &AtomicU64, stop: &AtomicBool) -> Result<ChurnSummary>
 where
-    F: FnMut(pb::RouteBatch) -> Fut,
+    F: FnMut(Vec<u8>) -> Fut,
     Fut: Future<Output = Result<pb::RouteBatchReply>>,
 {
     // A batch must not name a prefix twice (the second update would count as a change
     // of its own): at most the whole set per batch.
-    let batch = spec.batch.clamp(1, set.len());
+    let batch = spec.batch.clamp(1, set.ends[0].len());
     let interval = batch as f64 / spec.rate_rps;
     let behind_limit = (4.0 * interval).max(0.05);
     let my_tid = own_tid();
@@ -568,9 +650,9 @@ where
             k += skip;
         }
         let pos = position.load(Ordering::Relaxed);
-        let updates = batch_at(set, &spec.hops, pos, batch);
+        let encoded = set.batch(pos, batch);
         let sent = t0.elapsed();
-        match update(pb::RouteBatch { updates }).await {
+        match update(encoded).await {
             Ok(reply) => {
                 let rpc = t0.elapsed() - sent;
                 position.store(pos + batch as u64, Ordering::Relaxed);
@@ -579,6 +661,7 @@ where
                     routes: batch as u32,
                     changed: reply.changed,
                     publish_us: reply.publish_us,
+                    grace_us: reply.grace_period_us,
                     rpc_us: rpc.as_micros() as u64,
                     control_cpu: spec.control.and_then(|(p, t)| thread_last_cpu(p, t)),
                 });
@@ -700,12 +783,32 @@ mod tests {
     }
 
     #[test]
+    fn encoded_batches_decode_to_batch_at() {
+        let hops = [hop("p1", "02:00:00:00:00:02"), hop("p1", "02:00:00:00:00:03")];
+        for n in 1..=5usize {
+            let set: Vec<String> = (0..n).map(|i| format!("/svc{i}/m{}", "x".repeat(i * 40))).collect();
+            let enc = EncodedSet::new(&set, &hops);
+            // Every start within three passes, every batch size up to two passes: runs
+            // that wrap the set and change next hop mid-batch.
+            for position in 0..(3 * n) as u64 {
+                for batch in 1..=2 * n {
+                    let got = pb::RouteBatch::decode(enc.batch(position, batch).as_slice()).expect("decodes");
+                    let want = pb::RouteBatch { updates: batch_at(&set, &hops, position, batch) };
+                    assert_eq!(got, want, "set of {n}, position {position}, batch {batch}");
+                }
+            }
+        }
+        assert!(EncodedSet::new(&[], &hops).batch(0, 3).is_empty());
+    }
+
+    #[test]
     fn summary_figures() {
         let rec = |sent_s: f64, publish_us: u64, cpu: u32| BatchRecord {
             sent_s,
             routes: 100,
             changed: 100,
             publish_us,
+            grace_us: publish_us / 4,
             rpc_us: publish_us + 50,
             control_cpu: Some(cpu),
         };
@@ -724,6 +827,7 @@ mod tests {
         assert_eq!(s.min_window_rps(5.0), None);
         assert_eq!(s.control_cpus(), vec![(0, 10), (1, 11)]);
         assert!(s.line().contains("2100 changed"), "{}", s.line());
+        assert!(s.line().contains("(grace period p50 27 p99 1250 max 1250)"), "{}", s.line());
         assert_eq!(Quantiles::of(&[]), Quantiles::default());
         let q = Quantiles::of(&(1..=100).map(f64::from).collect::<Vec<_>>());
         assert_eq!((q.p50, q.p99, q.max), (50.0, 99.0, 100.0));

@@ -212,11 +212,12 @@ impl Management for Service {
             s.table.set(Source::Api, prefix, hops, &mut changes);
         }
         let changed = changes.len() as u32;
-        s.apply(changes).map_err(|e| Status::resource_exhausted(e.to_string()))?;
+        let stats = s.apply(changes).map_err(|e| Status::resource_exhausted(e.to_string()))?;
         Ok(Response::new(pb::RouteBatchReply {
             changed,
             fib_version: s.writer.generation(),
             publish_us: t0.elapsed().as_micros() as u64,
+            grace_period_us: stats.map_or(0, |st| st.grace_period.as_micros() as u64),
         }))
     }
 }
@@ -259,8 +260,18 @@ pub fn serve(path: &Path, shared: Arc<Mutex<Shared>>) -> std::io::Result<tokio::
 pub async fn connect(
     path: PathBuf,
 ) -> Result<pb::management_client::ManagementClient<tonic::transport::Channel>, tonic::transport::Error> {
+    Ok(pb::management_client::ManagementClient::new(channel(path).await?))
+}
+
+/// A connection to the management API on the unix socket `path`, for
+/// [`pb::management_client::ManagementClient::new`] or [`update_routes_encoded`]
+/// (cheap to clone: clones share the connection).
+///
+/// # Errors
+/// The socket does not exist or nothing listens on it.
+pub async fn channel(path: PathBuf) -> Result<tonic::transport::Channel, tonic::transport::Error> {
     // The URI is required by the API but unused: the connector dials the socket.
-    let channel = tonic::transport::Endpoint::from_static("http://[::1]:0")
+    tonic::transport::Endpoint::from_static("http://[::1]:0")
         .connect_with_connector(tower::service_fn(move |_| {
             let path = path.clone();
             async move {
@@ -268,6 +279,128 @@ pub async fn connect(
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(s))
             }
         }))
-        .await?;
-    Ok(pb::management_client::ManagementClient::new(channel))
+        .await
+}
+
+/// gRPC path of `UpdateRoutes` (proto/management.proto, package `dmsc.management.v1`).
+pub const UPDATE_ROUTES_PATH: &str = "/dmsc.management.v1.Management/UpdateRoutes";
+
+/// `UpdateRoutes` with a request already encoded: `batch` is the protobuf encoding of
+/// a [`pb::RouteBatch`] (for example the concatenation of encoded one-route batches:
+/// repeated fields concatenate). For a load generator that replays the same updates
+/// many times (`bench/`'s FIB churn client): it skips building and encoding the
+/// messages, which cost the client more than the call itself.
+///
+/// # Errors
+/// As [`pb::management_client::ManagementClient::update_routes`]: the connection
+/// failed, or the daemon rejected the batch (`INVALID_ARGUMENT` for bytes that do not
+/// decode or updates that do not validate; nothing is applied then).
+pub async fn update_routes_encoded(
+    channel: tonic::transport::Channel,
+    batch: bytes::Bytes,
+) -> Result<pb::RouteBatchReply, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.map_err(|e| Status::unavailable(format!("management API not ready: {e}")))?;
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static(UPDATE_ROUTES_PATH);
+    Ok(grpc.unary(Request::new(batch), path, EncodedCodec).await?.into_inner())
+}
+
+/// Request codec of [`update_routes_encoded`]: writes the bytes as they are; the reply
+/// is decoded by prost as in the generated client.
+struct EncodedCodec;
+
+/// The generated client's codec for `UpdateRoutes`, whose decoder [`EncodedCodec`] uses.
+type RouteBatchCodec = tonic::codec::ProstCodec<pb::RouteBatch, pb::RouteBatchReply>;
+
+impl tonic::codec::Codec for EncodedCodec {
+    type Encode = bytes::Bytes;
+    type Decode = pb::RouteBatchReply;
+    type Encoder = EncodedEncoder;
+    type Decoder = <RouteBatchCodec as tonic::codec::Codec>::Decoder;
+
+    fn encoder(&mut self) -> EncodedEncoder {
+        EncodedEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        tonic::codec::Codec::decoder(&mut RouteBatchCodec::default())
+    }
+}
+
+/// See [`EncodedCodec`].
+struct EncodedEncoder;
+
+impl tonic::codec::Encoder for EncodedEncoder {
+    type Item = bytes::Bytes;
+    type Error = Status;
+
+    fn encode(&mut self, item: bytes::Bytes, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ControlCounters;
+    use crate::routes::RouteTable;
+    use dmsc_fib::{Fib, FibWriter};
+    use prost::Message;
+
+    fn one_route(prefix: &str, mac: &str) -> Vec<u8> {
+        let hop = pb::NextHop { port: 0, port_name: "p0".into(), mac: mac.into(), cost: 1 };
+        let update = pb::RouteUpdate { prefix: prefix.into(), remove: false, next_hops: vec![hop] };
+        pb::RouteBatch { updates: vec![update] }.encode_to_vec()
+    }
+
+    /// A served management API: pre-encoded batches (concatenated one-route batches)
+    /// change the FIB as the typed call would, and bytes that do not decode are
+    /// refused with the FIB untouched.
+    #[test]
+    fn encoded_batches_reach_update_routes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sock = dir.path().join("mgmt.sock");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let (writer, _fib) = FibWriter::new(Fib::empty());
+            let shared = Shared {
+                node: pb::NodeInfo::default(),
+                port_names: vec!["p0".into()],
+                router: None,
+                table: RouteTable::new(),
+                writer,
+                counters: Arc::new(ControlCounters::default()),
+                dataplane_json: Box::new(String::new),
+            };
+            let server = serve(&sock, Arc::new(Mutex::new(shared))).expect("serve");
+            let ch = channel(sock.clone()).await.expect("connect");
+            let mut typed = pb::management_client::ManagementClient::new(ch.clone());
+            let routes = |reply: pb::FibReply| -> Vec<(String, String)> {
+                reply.routes.into_iter().map(|r| (r.prefix, r.next_hops[0].mac.clone())).collect()
+            };
+
+            let mut batch = one_route("/a/b", "02:00:00:00:00:01");
+            batch.extend(one_route("/c", "02:00:00:00:00:02"));
+            let r = update_routes_encoded(ch.clone(), batch.into()).await.expect("UpdateRoutes");
+            assert_eq!((r.changed, r.fib_version), (2, 1));
+            assert!(r.grace_period_us <= r.publish_us, "{r:?}");
+            let fib = typed.show_fib(pb::FibRequest::default()).await.expect("ShowFib").into_inner();
+            assert_eq!(
+                routes(fib),
+                vec![("/a/b".into(), "02:00:00:00:00:01".into()), ("/c".into(), "02:00:00:00:00:02".into())]
+            );
+
+            // A replacement, then a field that runs past the end of the message.
+            let r = update_routes_encoded(ch.clone(), one_route("/c", "02:00:00:00:00:03").into()).await.expect("replace");
+            assert_eq!((r.changed, r.fib_version), (1, 2));
+            let e = update_routes_encoded(ch.clone(), bytes::Bytes::from_static(&[0x0a, 0x40, 0x0a])).await;
+            assert!(e.is_err(), "truncated request accepted: {e:?}");
+            let fib = typed.show_fib(pb::FibRequest::default()).await.expect("ShowFib").into_inner();
+            assert_eq!(fib.version, 2);
+            assert_eq!(routes(fib)[1], ("/c".into(), "02:00:00:00:00:03".into()));
+            server.abort();
+        });
+    }
 }
