@@ -65,10 +65,7 @@ fn main() {
         .unwrap_or("")
         .to_string();
     let installed: Vec<String> = std::fs::read_dir(&pmd_dir)
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .collect()
-        })
+        .map(|dir| dir.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
         .unwrap_or_default();
     for plugin in REQUIRED_PLUGINS {
         let prefix = format!("{plugin}.so");
@@ -86,22 +83,16 @@ fn main() {
 /// (The root package has no build-dependencies, so this runs the pkg-config tool itself.)
 fn pmd_dir() -> Option<PathBuf> {
     let tool = std::env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".to_string());
-    let out = Command::new(tool)
-        .args(["--cflags-only-I", "libdpdk"])
-        .output()
-        .ok()?;
+    let out = Command::new(tool).args(["--cflags-only-I", "libdpdk"]).output().ok()?;
     if !out.status.success() {
         return None;
     }
     let flags = String::from_utf8(out.stdout).ok()?;
-    flags
-        .split_whitespace()
-        .filter_map(|f| f.strip_prefix("-I"))
-        .find_map(|dir| {
-            let header = std::fs::read_to_string(Path::new(dir).join("rte_build_config.h")).ok()?;
-            header.lines().find_map(|line| {
-                let value = line.trim().strip_prefix("#define RTE_EAL_PMD_PATH")?;
-                Some(PathBuf::from(value.trim().trim_matches('"')))
-            })
+    flags.split_whitespace().filter_map(|f| f.strip_prefix("-I")).find_map(|dir| {
+        let header = std::fs::read_to_string(Path::new(dir).join("rte_build_config.h")).ok()?;
+        header.lines().find_map(|line| {
+            let value = line.trim().strip_prefix("#define RTE_EAL_PMD_PATH")?;
+            Some(PathBuf::from(value.trim().trim_matches('"')))
         })
+    })
 }

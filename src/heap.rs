@@ -80,10 +80,7 @@ pub fn reexec_with_huge_pages() -> std::io::Result<HeapPages> {
     // The binary's own path, not `/proc/self/exe`: the kernel names the process
     // (`comm`: `ps`, `pidof dmscd`, `top`) after the executed file's name.
     // `/proc/self/exe` only if the path is gone (binary replaced while running).
-    let exe = std::env::current_exe()
-        .ok()
-        .filter(|p| p.is_file())
-        .unwrap_or_else(|| "/proc/self/exe".into());
+    let exe = std::env::current_exe().ok().filter(|p| p.is_file()).unwrap_or_else(|| "/proc/self/exe".into());
     let err = std::process::Command::new(exe).arg0(arg0).args(rest).env(ENV, tunables).exec();
     Err(err)
 }

@@ -15,8 +15,8 @@ pub mod link;
 pub mod netns;
 pub mod router;
 pub mod show;
-pub mod topo;
 pub mod stats;
+pub mod topo;
 pub mod traffic;
 
 /// Sets up `tracing` output on stderr; `RUST_LOG` overrides `default`.

@@ -101,7 +101,10 @@ pub fn capture(iface: &str, ethertype: u16, limits: CaptureLimits) -> Result<Vec
     // Say so if the capture itself lost frames: they were on the link.
     if let Ok(st) = cap.stats() {
         if st.dropped > 0 || st.if_dropped > 0 {
-            eprintln!("capture on {iface}: {} frames dropped by the capture buffer, {} by the interface", st.dropped, st.if_dropped);
+            eprintln!(
+                "capture on {iface}: {} frames dropped by the capture buffer, {} by the interface",
+                st.dropped, st.if_dropped
+            );
         }
     }
     Ok(out)

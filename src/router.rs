@@ -75,7 +75,8 @@ pub fn routing_instance(cfg: &Config, now: Instant) -> Result<Option<dmsc_routin
     use dmsc_routing::types::{PrefixEntry, Role as RRole, RouterId};
     use dmsc_routing::wire::{Key, Keychain};
     let Some(r) = &cfg.routing else { return Ok(None) };
-    let keys = r.keys.iter().map(|k| Key { id: k.id, secret: k.secret.clone(), send: k.send, accept: k.accept }).collect();
+    let keys =
+        r.keys.iter().map(|k| Key { id: k.id, secret: k.secret.clone(), send: k.send, accept: k.accept }).collect();
     let keychain = Keychain::new(keys).map_err(|e| anyhow::anyhow!("routing.keys: {e}"))?;
     let timers = Timers {
         hello_interval: r.hello_interval,
@@ -94,10 +95,8 @@ pub fn routing_instance(cfg: &Config, now: Instant) -> Result<Option<dmsc_routin
     };
     // Cryptographic sequence numbers must keep increasing across restarts
     // [RFC 7474 §4]: start from the wall clock in nanoseconds.
-    let crypto_seq_base = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1);
+    let crypto_seq_base =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
     let hostname = cfg.node.name.to_string();
     let config = RouterConfig {
         id: RouterId(r.router_id),

@@ -202,7 +202,11 @@ impl Report {
             let _ = write!(s, " {:>9}", r);
         }
         let _ = writeln!(s);
-        let rows = self.lcores.iter().map(|l| (l.index.to_string(), &l.c)).chain(std::iter::once(("total".to_string(), &self.total)));
+        let rows = self
+            .lcores
+            .iter()
+            .map(|l| (l.index.to_string(), &l.c))
+            .chain(std::iter::once(("total".to_string(), &self.total)));
         for (name, c) in rows {
             let _ = write!(
                 s,

@@ -136,7 +136,9 @@ impl Topology {
     }
 
     fn check(&self) -> Result<()> {
-        let ok = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let ok = |s: &str, max: usize| {
+            !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
         if !ok(&self.name, 8) {
             bail!("name {:?}: use 1 to 8 characters from [a-z0-9]", self.name);
         }
@@ -601,7 +603,13 @@ pub fn restart(t: &Topology, router: &str, dmscd: &Path, kill: bool, limit: Dura
         .links
         .iter()
         .filter_map(|l| {
-            let peer = if l.a == router { &l.b } else if l.b == router { &l.a } else { return None };
+            let peer = if l.a == router {
+                &l.b
+            } else if l.b == router {
+                &l.a
+            } else {
+                return None;
+            };
             let running = state.pids.get(peer).is_some_and(|p| ours(t, *p));
             (t.index(router) < t.index(peer) && running).then(|| peer.clone())
         })

@@ -16,8 +16,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use dmsc_wire::ethernet::{self, Frame, MacAddr};
 use dmsc_wire::field;
-use dmsc_wire::name::Name;
 use dmsc_wire::nack::NackRepr;
+use dmsc_wire::name::Name;
 use dmsc_wire::packet::{self, Packet, PacketType};
 use pcap_file::pcap::{PcapPacket, PcapReader, PcapWriter};
 use rand::rngs::StdRng;
@@ -237,7 +237,7 @@ fn malformed_frame(spec: &GenSpec, name: &Name, label: u32, frame_len: usize, se
     let mut b = request_frame(spec, name, label, spec.hop_limit, frame_len, seq)?;
     let l3 = ethernet::HEADER_LEN;
     match seq % 4 {
-        0 => b[l3] = 9, // version 9
+        0 => b[l3] = 9,                              // version 9
         1 => b[l3 + packet::FIXED_HEADER_LEN] = 250, // first component overruns the name
         2 => {
             // Append an unknown critical field (type 0x0011, odd) inside the header.
@@ -402,7 +402,8 @@ mod tests {
 
     #[test]
     fn summary_groups_by_prefix() {
-        let spec = GenSpec { names: vec!["/a/b/c".parse().unwrap()], count: 20, foreign_share: 0.5, ..GenSpec::default() };
+        let spec =
+            GenSpec { names: vec!["/a/b/c".parse().unwrap()], count: 20, foreign_share: 0.5, ..GenSpec::default() };
         let frames: Vec<Vec<u8>> = generate(&spec).unwrap().into_iter().map(|f| f.bytes).collect();
         let s = summarize(&frames, spec.ethertype, Grouping { depth: Some(2), strip: 0 });
         let by_route = summarize(&frames, spec.ethertype, Grouping { depth: None, strip: 1 });

@@ -178,13 +178,7 @@ next_hops = [{{ port = "b", neighbor = "hb" }}]
     move_tap_into(&if_a, &ns_a, "02:00:00:00:0a:02");
     move_tap_into(&if_b, &ns_b, "02:00:00:00:0b:02");
 
-    let spec = GenSpec {
-        names: vec!["/svc/x".parse().unwrap()],
-        count: 600,
-        flows: 32,
-        seed: 9,
-        ..GenSpec::default()
-    };
+    let spec = GenSpec { names: vec!["/svc/x".parse().unwrap()], count: 600, flows: 32, seed: 9, ..GenSpec::default() };
     let frames = traffic::generate(&spec).unwrap();
     traffic::write_pcap(std::fs::File::create(dir.join("in.pcap")).unwrap(), frames.iter().map(|f| &f.bytes)).unwrap();
     let cap = start_capture(&ns_b, &if_b, 600, None);

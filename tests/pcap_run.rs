@@ -175,7 +175,9 @@ fn pcap_run_forwards_every_frame_by_name() {
     // Control packets (link-local) must reach the control thread, unchanged.
     let control: Vec<Vec<u8>> = (0..5)
         .map(|i| {
-            let mut f = traffic::request_frame(&spec, &"/svc/a/hello".parse().unwrap(), i, 1, 80, 2_000_000 + u64::from(i)).unwrap();
+            let mut f =
+                traffic::request_frame(&spec, &"/svc/a/hello".parse().unwrap(), i, 1, 80, 2_000_000 + u64::from(i))
+                    .unwrap();
             f[ethernet::HEADER_LEN + 1] = PacketType::Control as u8;
             f
         })
@@ -211,7 +213,8 @@ fn pcap_run_forwards_every_frame_by_name() {
                 if i % 4 == 2 {
                     // Unknown critical field: names are intact, so it is nacked.
                     let p = Packet::new_unchecked(&f.bytes[ethernet::HEADER_LEN..]);
-                    let dst = NameRef::parse(&f.bytes[ethernet::HEADER_LEN + 16..][..usize::from(p.dst_name_len())]).unwrap();
+                    let dst =
+                        NameRef::parse(&f.bytes[ethernet::HEADER_LEN + 16..][..usize::from(p.dst_name_len())]).unwrap();
                     nacks.push((NackReason::Malformed, dst.to_owned(), p.flow_label()));
                 }
             }
@@ -271,7 +274,12 @@ fn pcap_run_forwards_every_frame_by_name() {
         match port {
             Some(port) => {
                 let want = &expect[port][det[port]];
-                assert_eq!(outs[port].get(at[port]), Some(want), "frame {i}: expected on p{port} at position {}", at[port]);
+                assert_eq!(
+                    outs[port].get(at[port]),
+                    Some(want),
+                    "frame {i}: expected on p{port} at position {}",
+                    at[port]
+                );
                 at[port] += 1;
                 det[port] += 1;
             }

@@ -140,7 +140,10 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
     if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
         for thread in ["dmsc-control", "dmsc-stats"] {
             let cpus = thread_cpus(router.pid(), thread).unwrap_or_else(|| panic!("no thread {thread}"));
-            assert!(!cpus.split(',').any(|r| r == "0" || r.starts_with("0-")), "{thread} runs on CPUs {cpus}, including the lcore's CPU 0");
+            assert!(
+                !cpus.split(',').any(|r| r == "0" || r.starts_with("0-")),
+                "{thread} runs on CPUs {cpus}, including the lcore's CPU 0"
+            );
         }
     }
     // `dataplane.control_nice` reached the control thread only.
@@ -151,7 +154,11 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
     // name, so `ps` and `pidof dmscd` find it.
     let comm = std::fs::read_to_string(format!("/proc/{}/comm", router.pid())).unwrap_or_default();
     assert_eq!(comm.trim(), "dmscd", "process name after the re-execution");
-    let kernel_b = Command::new("ip").args(["-n", &ns_b, "-s", "-s", "link", "show", "dev", &if_b]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let kernel_b = Command::new("ip")
+        .args(["-n", &ns_b, "-s", "-s", "link", "show", "dev", &if_b])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
     router.interrupt();
     let out = router.wait(Duration::from_secs(30));
     remove_eal_runtime_dir(tag);
@@ -176,7 +183,12 @@ next_hops = [{{ port = "p0", neighbor = "na" }}]
         .map(|f| seq(&f.bytes))
         .filter(|s| !got_seqs.contains(s))
         .collect();
-    assert_eq!(got_b.len(), routable, "every routable frame arrives in {ns_b}; missing seqs {missing:?}; ports {:#}; kernel side: {kernel_b}", stats["ports"]);
+    assert_eq!(
+        got_b.len(),
+        routable,
+        "every routable frame arrives in {ns_b}; missing seqs {missing:?}; ports {:#}; kernel side: {kernel_b}",
+        stats["ports"]
+    );
     let mut want: Vec<Vec<u8>> = frames
         .iter()
         .filter(|f| f.kind == Kind::Routable)

@@ -156,8 +156,9 @@ fn figure2_converges_forwards_and_reroutes() {
         panic!("this test needs root (namespaces, taps)");
     }
     let (_g, dir) = tmpdir();
-    let mut t = Topology::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/figure2/topology.toml"))
-        .expect("figure2 topology");
+    let mut t =
+        Topology::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/examples/figure2/topology.toml"))
+            .expect("figure2 topology");
     t.name = format!("t{}", std::process::id() % 10_000_000);
     t.run_dir = Some(dir.join("run"));
     let sr1_at = t.routers.iter().position(|r| r.name == "sr1").expect("sr1");
@@ -257,6 +258,7 @@ fn figure2_converges_forwards_and_reroutes() {
 
     drop(guard);
     assert!(!t.run_dir().exists(), "run directory left behind");
-    let ns = String::from_utf8(std::process::Command::new("ip").args(["netns", "list"]).output().unwrap().stdout).unwrap();
+    let ns =
+        String::from_utf8(std::process::Command::new("ip").args(["netns", "list"]).output().unwrap().stdout).unwrap();
     assert!(!ns.contains(&format!("dmsc-{}-", t.name)), "namespaces left behind: {ns}");
 }

@@ -25,14 +25,8 @@ const LOOKUPS: usize = 1 << 19;
 /// whose `size/components` id matches none of them (as a substring) are not
 /// even built, so that a filtered run does not build the 10^6 FIBs.
 fn wanted(id: &str) -> bool {
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    filters.is_empty()
-        || filters
-            .iter()
-            .any(|f| id.contains(f.as_str()) || f.contains(id))
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str()) || f.contains(id))
 }
 
 fn fib_lookups(c: &mut Criterion) {

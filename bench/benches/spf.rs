@@ -16,10 +16,7 @@ use dmsc_routing::types::RouterId;
 
 fn routing(c: &mut Criterion) {
     for n in [1_000usize, 10_000] {
-        let lsdb: Vec<_> = synthetic_lsas(n, 4, 42)
-            .into_iter()
-            .chain(synthetic_prefix_lsas(n, 10, 42))
-            .collect();
+        let lsdb: Vec<_> = synthetic_lsas(n, 4, 42).into_iter().chain(synthetic_prefix_lsas(n, 10, 42)).collect();
         let topo = Topology::from_lsas(&lsdb);
         let tree = spf(&topo, RouterId(1));
         c.bench_with_input(BenchmarkId::new("spf", n), &topo, |b, topo| {

@@ -620,7 +620,13 @@ pub fn batch_at(set: &[String], hops: &[pb::NextHop; 2], position: u64, batch: u
         .collect()
 }
 
-async fn run<F, Fut>(update: &mut F, spec: &ChurnSpec, set: &EncodedSet, position: &AtomicU64, stop: &AtomicBool) -> Result<ChurnSummary>
+async fn run<F, Fut>(
+    update: &mut F,
+    spec: &ChurnSpec,
+    set: &EncodedSet,
+    position: &AtomicU64,
+    stop: &AtomicBool,
+) -> Result<ChurnSummary>
 where
     F: FnMut(Vec<u8>) -> Fut,
     Fut: Future<Output = Result<pb::RouteBatchReply>>,
@@ -698,9 +704,7 @@ pub fn thread_named(pid: u32, name: &str) -> Option<u32> {
         .ok()?
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .find(|tid| {
-            std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).is_ok_and(|c| c.trim_end() == name)
-        })
+        .find(|tid| std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).is_ok_and(|c| c.trim_end() == name))
 }
 
 /// Fields of `/proc/PID/task/TID/stat` after the command name (field 3 is index 0).
@@ -815,7 +819,10 @@ mod tests {
         let s = ChurnSummary {
             target_rps: 1000.0,
             batch: 100,
-            records: (0..20).map(|i| rec(i as f64 * 0.1, 100 + i, (i % 2) as u32)).chain([rec(2.05, 5000, 1)]).collect(),
+            records: (0..20)
+                .map(|i| rec(i as f64 * 0.1, 100 + i, (i % 2) as u32))
+                .chain([rec(2.05, 5000, 1)])
+                .collect(),
             duration_s: 2.1,
             ..ChurnSummary::default()
         };

@@ -42,9 +42,7 @@ impl Rng {
 fn token(rng: &mut Rng) -> Vec<u8> {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let len = 4 + rng.below(7) as usize;
-    (0..len)
-        .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
-        .collect()
+    (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize]).collect()
 }
 
 /// A FIB workload: routes and lookup names.
@@ -68,9 +66,7 @@ impl Workload {
     pub fn new(prefixes: usize, components: usize, lookups: usize, seed: u64) -> Workload {
         assert!(components >= 3, "lookup names need at least 3 components");
         // Distinct prefixes available at depths 2..components: 2048 × 4096^(d-2).
-        let available: f64 = (2..components)
-            .map(|d| 2048.0 * 4096f64.powi(d as i32 - 2))
-            .sum();
+        let available: f64 = (2..components).map(|d| 2048.0 * 4096f64.powi(d as i32 - 2)).sum();
         assert!(
             (prefixes as f64) <= available / 2.0,
             "{prefixes} distinct prefixes of < {components} components are too many for this generator"
@@ -116,12 +112,7 @@ impl Workload {
             names_wire.extend_from_slice(name.wire());
             names_ends.push(names_wire.len());
         }
-        Workload {
-            routes,
-            names_wire,
-            names_ends,
-            components,
-        }
+        Workload { routes, names_wire, names_ends, components }
     }
 
     /// The lookup names, borrowed from one contiguous buffer (as in mbufs).
@@ -146,15 +137,9 @@ pub const SAMPLE_LOOKUPS: usize = 2048;
 /// returns the median nanoseconds per lookup over all samples. Short samples
 /// make the median robust on a shared machine: a sample during which the
 /// thread was preempted is an outlier, not a bias.
-pub fn median_ns_per_lookup(
-    runs: usize,
-    total: usize,
-    mut lookups: impl FnMut(Range<usize>),
-) -> f64 {
-    let ranges: Vec<Range<usize>> = (0..total)
-        .step_by(SAMPLE_LOOKUPS)
-        .map(|s| s..(s + SAMPLE_LOOKUPS).min(total))
-        .collect();
+pub fn median_ns_per_lookup(runs: usize, total: usize, mut lookups: impl FnMut(Range<usize>)) -> f64 {
+    let ranges: Vec<Range<usize>> =
+        (0..total).step_by(SAMPLE_LOOKUPS).map(|s| s..(s + SAMPLE_LOOKUPS).min(total)).collect();
     for r in &ranges {
         lookups(r.clone());
     }

@@ -54,13 +54,10 @@ impl FwdStats {
 /// statistics" header followed by its closing line of `+`.
 pub fn fwd_stats_complete(text: &str) -> bool {
     match text.find("Accumulated forward statistics") {
-        Some(at) => text[at..]
-            .lines()
-            .skip(1)
-            .any(|l| {
-                let l = l.trim();
-                l.len() > 10 && l.bytes().all(|b| b == b'+')
-            }),
+        Some(at) => text[at..].lines().skip(1).any(|l| {
+            let l = l.trim();
+            l.len() > 10 && l.bytes().all(|b| b == b'+')
+        }),
         None => false,
     }
 }
@@ -77,18 +74,10 @@ pub fn parse_fwd_stats(text: &str) -> Result<Vec<(u16, FwdStats)>> {
     let mut rest = text;
     while let Some(at) = rest.find(HEADER) {
         let after = &rest[at + HEADER.len()..];
-        let port: u16 = after
-            .split_whitespace()
-            .next()
-            .context("port number missing")?
-            .parse()
-            .context("bad port number")?;
+        let port: u16 =
+            after.split_whitespace().next().context("port number missing")?.parse().context("bad port number")?;
         // The block ends at the next header or the accumulated block.
-        let end = [after.find(HEADER), after.find("Accumulated")]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(after.len());
+        let end = [after.find(HEADER), after.find("Accumulated")].into_iter().flatten().min().unwrap_or(after.len());
         let block = &after[..end];
         let get = |key: &str| -> Result<u64> {
             let i = block.find(key).with_context(|| format!("{key} missing for port {port}"))?;
@@ -294,7 +283,8 @@ Done.
 
     #[test]
     fn incomplete_reports_are_not_complete() {
-        let cut = &STOP[..STOP.find("  TX-packets: 71163168       TX-dropped: 43328         TX-total: 71206496\n  +++").unwrap()];
+        let cut = &STOP
+            [..STOP.find("  TX-packets: 71163168       TX-dropped: 43328         TX-total: 71206496\n  +++").unwrap()];
         assert!(!fwd_stats_complete(cut));
         let header_only = &STOP[..STOP.find("all ports+++++++++++++++\n").unwrap() + 25];
         assert!(!fwd_stats_complete(header_only));

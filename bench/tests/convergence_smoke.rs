@@ -25,14 +25,16 @@ fn smoke_run_accounts_for_every_frame() {
     // "  1    30000    29800    200 ... yes"
     let line = r.stdout.lines().find(|l| l.trim_start().starts_with("1 ")).unwrap_or_else(|| panic!("{}", r.stdout));
     let f: Vec<&str> = line.split_whitespace().collect();
-    let (sent, recv, lost): (usize, usize, usize) = (f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].parse().unwrap());
+    let (sent, recv, lost): (usize, usize, usize) =
+        (f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].parse().unwrap());
     assert_eq!(sent, 30_000, "{line}");
     assert_eq!(recv + lost, sent, "{line}");
     assert!(recv > 0 && line.trim_end().ends_with("yes"), "{line}");
     assert!(r.stdout.contains("convergence (lost / offered rate): median"), "{}", r.stdout);
     assert!(!work.exists(), "work directory {} left behind", work.display());
     let name = format!("cv{}", r.pid % 100_000);
-    let ns = String::from_utf8(std::process::Command::new("ip").args(["netns", "list"]).output().unwrap().stdout).unwrap();
+    let ns =
+        String::from_utf8(std::process::Command::new("ip").args(["netns", "list"]).output().unwrap().stdout).unwrap();
     assert!(!ns.contains(&format!("dmsc-{name}-")), "namespaces left behind: {ns}");
     for router in ["sr1", "sr2", "sr3", "sg1", "sg2", "sg3", "sg4"] {
         let dir = format!("/var/run/dpdk/dmsc-{name}-{router}");

@@ -45,9 +45,13 @@ fn latency_smoke_with_fib_churn() {
     assert!(out.contains("100000 pps with churn: "), "{out}");
     // The harness checked these; the test checks that it printed them.
     assert!(out.contains("churn set: ") && out.contains("source api"), "{out}");
-    let line = out.lines().find(|l| l.starts_with("churn 20000 routes/s asked")).unwrap_or_else(|| panic!("no churn summary:\n{out}"));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("churn 20000 routes/s asked"))
+        .unwrap_or_else(|| panic!("no churn summary:\n{out}"));
     assert!(line.contains(" 0 errors |"), "{line}");
-    let check = out.lines().find(|l| l.starts_with("churn check: ")).unwrap_or_else(|| panic!("no churn check:\n{out}"));
+    let check =
+        out.lines().find(|l| l.starts_with("churn check: ")).unwrap_or_else(|| panic!("no churn check:\n{out}"));
     assert!(check.contains("fib_errors 0"), "{check}");
 }
 

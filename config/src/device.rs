@@ -73,9 +73,7 @@ pub enum DeviceError {
     #[error("unbalanced `[` `]` in device arguments")]
     UnbalancedBrackets,
     /// A malformed PCI address.
-    #[error(
-        "bad PCI address: expected `DDDD:BB:DD.F` or `BB:DD.F` in hex, device <= 1f, function <= 7"
-    )]
+    #[error("bad PCI address: expected `DDDD:BB:DD.F` or `BB:DD.F` in hex, device <= 1f, function <= 7")]
     BadPciAddress,
     /// Arguments after a PCI address.
     #[error("arguments after a PCI address are not supported")]
@@ -142,19 +140,12 @@ impl FromStr for Device {
             None => (s, None),
         };
         if let Some(rest) = name.strip_prefix("net_") {
-            if !rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
+            if !rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
                 return Err(DeviceError::BadVdevName);
             }
             let driver = rest.trim_end_matches(|c: char| c.is_ascii_digit());
             if driver.len() == rest.len() {
-                return Err(if rest.is_empty() {
-                    DeviceError::MissingDriver
-                } else {
-                    DeviceError::MissingInstance
-                });
+                return Err(if rest.is_empty() { DeviceError::MissingDriver } else { DeviceError::MissingInstance });
             }
             if driver.trim_matches('_').is_empty() {
                 return Err(DeviceError::MissingDriver);
@@ -163,10 +154,7 @@ impl FromStr for Device {
             if !args.is_empty() || s.ends_with(',') {
                 check_kvargs(args)?;
             }
-            return Ok(Device::Vdev {
-                driver_name: name.to_owned(),
-                args: args.to_owned(),
-            });
+            return Ok(Device::Vdev { driver_name: name.to_owned(), args: args.to_owned() });
         }
         let addr = parse_pci(name).ok_or(if name.contains(':') {
             DeviceError::BadPciAddress
@@ -189,11 +177,7 @@ fn check_kvargs(args: &str) -> Result<(), DeviceError> {
     for (i, c) in args.char_indices() {
         match c {
             '[' => depth += 1,
-            ']' => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or(DeviceError::UnbalancedBrackets)?
-            }
+            ']' => depth = depth.checked_sub(1).ok_or(DeviceError::UnbalancedBrackets)?,
             ',' if depth == 0 => {
                 items.push(&args[start..i]);
                 start = i + 1;
@@ -247,34 +231,19 @@ mod tests {
     use super::*;
 
     fn vdev(name: &str, args: &str) -> Device {
-        Device::Vdev {
-            driver_name: name.into(),
-            args: args.into(),
-        }
+        Device::Vdev { driver_name: name.into(), args: args.into() }
     }
 
     #[test]
     fn parses_vdevs() {
-        assert_eq!(
-            "net_tap0,iface=dmsc0".parse(),
-            Ok(vdev("net_tap0", "iface=dmsc0"))
-        );
+        assert_eq!("net_tap0,iface=dmsc0".parse(), Ok(vdev("net_tap0", "iface=dmsc0")));
         assert_eq!("net_ring12".parse(), Ok(vdev("net_ring12", "")));
         assert_eq!(
             "net_pcap1,rx_pcap=in/a b.pcap,tx_pcap=out.pcap".parse(),
             Ok(vdev("net_pcap1", "rx_pcap=in/a b.pcap,tx_pcap=out.pcap"))
         );
-        assert_eq!(
-            "net_af_packet0,iface=eth1"
-                .parse::<Device>()
-                .unwrap()
-                .vdev_driver(),
-            Some("af_packet")
-        );
-        assert_eq!(
-            "net_bonding0,slave=[a,b],mode=1".parse(),
-            Ok(vdev("net_bonding0", "slave=[a,b],mode=1"))
-        );
+        assert_eq!("net_af_packet0,iface=eth1".parse::<Device>().unwrap().vdev_driver(), Some("af_packet"));
+        assert_eq!("net_bonding0,slave=[a,b],mode=1".parse(), Ok(vdev("net_bonding0", "slave=[a,b],mode=1")));
     }
 
     #[test]
@@ -306,19 +275,10 @@ mod tests {
 
     #[test]
     fn parses_and_normalises_pci() {
-        assert_eq!(
-            "0000:01:00.0".parse(),
-            Ok(Device::Pci("0000:01:00.0".into()))
-        );
+        assert_eq!("0000:01:00.0".parse(), Ok(Device::Pci("0000:01:00.0".into())));
         assert_eq!("01:00.1".parse(), Ok(Device::Pci("0000:01:00.1".into())));
-        assert_eq!(
-            "0000:AF:1F.7".parse(),
-            Ok(Device::Pci("0000:af:1f.7".into()))
-        );
-        assert_eq!(
-            "10000:00:02.0".parse(),
-            Ok(Device::Pci("10000:00:02.0".into()))
-        );
+        assert_eq!("0000:AF:1F.7".parse(), Ok(Device::Pci("0000:af:1f.7".into())));
+        assert_eq!("10000:00:02.0".parse(), Ok(Device::Pci("10000:00:02.0".into())));
         for bad in [
             "0000:01:00",
             "0000:01:20.0",
@@ -329,16 +289,9 @@ mod tests {
             "0000:0g:00.0",
             "12345678a:00:00.0",
         ] {
-            assert_eq!(
-                bad.parse::<Device>(),
-                Err(DeviceError::BadPciAddress),
-                "{bad:?}"
-            );
+            assert_eq!(bad.parse::<Device>(), Err(DeviceError::BadPciAddress), "{bad:?}");
         }
-        assert_eq!(
-            "0000:01:00.0,x=1".parse::<Device>(),
-            Err(DeviceError::PciArguments)
-        );
+        assert_eq!("0000:01:00.0,x=1".parse::<Device>(), Err(DeviceError::PciArguments));
     }
 
     #[test]

@@ -67,14 +67,7 @@ pub(crate) fn to_toml_string(cfg: &Config) -> String {
         let hops: Vec<String> = r
             .next_hops
             .iter()
-            .map(|h| {
-                format!(
-                    "{{ port = {}, neighbor = {}, cost = {} }}",
-                    quote(&h.port),
-                    quote(&h.neighbor),
-                    h.cost
-                )
-            })
+            .map(|h| format!("{{ port = {}, neighbor = {}, cost = {} }}", quote(&h.port), quote(&h.neighbor), h.cost))
             .collect();
         let _ = writeln!(o, "\n[[routes]]");
         let _ = writeln!(o, "prefix = {}", quote(&r.prefix.to_string()));

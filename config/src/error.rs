@@ -42,10 +42,7 @@ impl Location {
         }
         let before = &text[..offset];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Location {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-        }
+        Location { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
     }
 }
 
@@ -212,11 +209,7 @@ pub(crate) struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     pub fn new(text: &'a str, origin: &'a str) -> Self {
-        Collector {
-            text,
-            origin,
-            errors: Vec::new(),
-        }
+        Collector { text, origin, errors: Vec::new() }
     }
 
     /// Records an error at the start of byte span `span`.
@@ -313,15 +306,8 @@ fn backticked(msg: &str) -> Option<&str> {
 
 /// Appends a key to a field path, quoting keys that are not bare identifiers.
 pub(crate) fn join_key(path: &str, key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let key = if bare {
-        key.to_owned()
-    } else {
-        format!("{key:?}")
-    };
+    let bare = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let key = if bare { key.to_owned() } else { format!("{key:?}") };
     if path.is_empty() {
         key
     } else {
@@ -342,10 +328,7 @@ fn path_at(root: &toml::de::DeTable<'_>, offset: usize) -> String {
             None => true,
         };
         if hit && narrower {
-            *best = Some(Best {
-                len: span.len(),
-                path: path.to_owned(),
-            });
+            *best = Some(Best { len: span.len(), path: path.to_owned() });
         }
     }
     fn walk(v: &toml::de::DeValue<'_>, path: &str, offset: usize, best: &mut Option<Best>) {
@@ -390,14 +373,8 @@ mod tests {
         assert_eq!(Location::from_offset(t, 3), Location { line: 2, column: 1 });
         // 'ç' is two bytes; 'd' is the second character.
         assert_eq!(Location::from_offset(t, 5), Location { line: 2, column: 2 });
-        assert_eq!(
-            Location::from_offset(t, 12),
-            Location { line: 3, column: 1 }
-        );
-        assert_eq!(
-            Location::from_offset(t, 999),
-            Location { line: 3, column: 4 }
-        );
+        assert_eq!(Location::from_offset(t, 12), Location { line: 3, column: 1 });
+        assert_eq!(Location::from_offset(t, 999), Location { line: 3, column: 4 });
         // Inside a multi-byte character: rounds down to its start.
         assert_eq!(Location::from_offset(t, 4), Location { line: 2, column: 1 });
     }
@@ -419,12 +396,7 @@ mod tests {
             message: "too big".into(),
         };
         assert_eq!(e.to_string(), "f.toml:3:7: `ports[1].mtu`: too big");
-        let io = ConfigError {
-            location: None,
-            path: String::new(),
-            kind: ErrorKind::Io,
-            ..e.clone()
-        };
+        let io = ConfigError { location: None, path: String::new(), kind: ErrorKind::Io, ..e.clone() };
         assert_eq!(io.to_string(), "f.toml: too big");
         let all = ConfigErrors::new(vec![e.clone(), io.clone()]);
         assert_eq!(all.errors()[0], io);

@@ -66,9 +66,9 @@
 #![warn(missing_docs)]
 
 mod device;
-pub mod fuzzing;
 mod emit;
 mod error;
+pub mod fuzzing;
 pub(crate) mod raw;
 pub mod routes_file;
 pub mod routing;
@@ -582,10 +582,7 @@ impl Config {
     /// has its own tx queue on every port: Σ over ports of (`rx_queues` × `rx_descriptors`
     /// + lcores × `tx_descriptors`) + lcores × (`mbuf_cache` + `burst_size`).
     pub fn min_mbufs(&self) -> u64 {
-        validate::min_mbufs(
-            &self.dataplane,
-            self.ports.iter().map(|p| u64::from(p.rx_queues)),
-        )
+        validate::min_mbufs(&self.dataplane, self.ports.iter().map(|p| u64::from(p.rx_queues)))
     }
 
     /// The full EAL argument vector (`argv` for `rte_eal_init`): `program`, `-l` with all
@@ -600,13 +597,8 @@ impl Config {
     /// ```
     pub fn eal_argv(&self, program: &str) -> Vec<String> {
         let lcores: Vec<String> = self.dataplane.lcores.iter().map(u32::to_string).collect();
-        let mut argv = vec![
-            program.to_owned(),
-            "-l".to_owned(),
-            lcores.join(","),
-            "--main-lcore".to_owned(),
-            lcores[0].clone(),
-        ];
+        let mut argv =
+            vec![program.to_owned(), "-l".to_owned(), lcores.join(","), "--main-lcore".to_owned(), lcores[0].clone()];
         argv.extend(self.eal.args.iter().cloned());
         for port in &self.ports {
             argv.extend(port.device.eal_args());
@@ -638,8 +630,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigErrors> {
 
 /// [`parse`], with `routes_file` refused when `base_dir` is `None`.
 pub(crate) fn parse_impl(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Config, ConfigErrors> {
-    let raw: raw::RawConfig = toml::from_str(text)
-        .map_err(|e| ConfigErrors::new(vec![error::from_toml_error(text, origin, &e)]))?;
+    let raw: raw::RawConfig =
+        toml::from_str(text).map_err(|e| ConfigErrors::new(vec![error::from_toml_error(text, origin, &e)]))?;
     validate::validate(&raw, text, origin, base_dir)
 }
 

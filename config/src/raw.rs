@@ -30,19 +30,13 @@ impl<'de> Deserialize<'de> for Int {
                 Ok(Int(v))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Int, E> {
-                i64::try_from(v)
-                    .map(Int)
-                    .map_err(|_| E::custom(format!("integer {v} is too large")))
+                i64::try_from(v).map(Int).map_err(|_| E::custom(format!("integer {v} is too large")))
             }
             fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Int, E> {
-                i64::try_from(v)
-                    .map(Int)
-                    .map_err(|_| E::custom(format!("integer {v} is too large")))
+                i64::try_from(v).map(Int).map_err(|_| E::custom(format!("integer {v} is too large")))
             }
             fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Int, E> {
-                i64::try_from(v)
-                    .map(Int)
-                    .map_err(|_| E::custom(format!("integer {v} is too large")))
+                i64::try_from(v).map(Int).map_err(|_| E::custom(format!("integer {v} is too large")))
             }
         }
         d.deserialize_i64(V)

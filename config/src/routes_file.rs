@@ -104,7 +104,13 @@ pub(crate) fn parse(
         let prefix = match prefix_s.parse::<Name>() {
             Ok(p) => Some(p),
             Err(e) => {
-                push(&mut errors, line_no, prefix_col, ErrorKind::InvalidValue, format!("invalid name {prefix_s:?}: {e}"));
+                push(
+                    &mut errors,
+                    line_no,
+                    prefix_col,
+                    ErrorKind::InvalidValue,
+                    format!("invalid name {prefix_s:?}: {e}"),
+                );
                 None
             }
         };
@@ -148,7 +154,13 @@ pub(crate) fn parse(
                     defaults::COST
                 }
                 Err(_) => {
-                    push(&mut errors, line_no, cost_col, ErrorKind::InvalidValue, format!("invalid cost {cost_s:?}: expected an integer"));
+                    push(
+                        &mut errors,
+                        line_no,
+                        cost_col,
+                        ErrorKind::InvalidValue,
+                        format!("invalid cost {cost_s:?}: expected an integer"),
+                    );
                     defaults::COST
                 }
             }

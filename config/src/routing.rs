@@ -152,10 +152,7 @@ fn hex_secret(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Option<Routing> {
@@ -227,15 +224,21 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
             format!("exactly one key must have send = true (found {senders}); during a rollover the new key is first accept-only"),
         );
     }
-    let lsa_lifetime = secs(c, &r.lsa_lifetime_s, "routing.lsa_lifetime_s", limits::LSA_LIFETIME_S, defaults::LSA_LIFETIME_S);
-    let lsa_refresh = secs(c, &r.lsa_refresh_s, "routing.lsa_refresh_s", limits::LSA_REFRESH_S, defaults::LSA_REFRESH_S);
+    let lsa_lifetime =
+        secs(c, &r.lsa_lifetime_s, "routing.lsa_lifetime_s", limits::LSA_LIFETIME_S, defaults::LSA_LIFETIME_S);
+    let lsa_refresh =
+        secs(c, &r.lsa_refresh_s, "routing.lsa_refresh_s", limits::LSA_REFRESH_S, defaults::LSA_REFRESH_S);
     if lsa_refresh >= lsa_lifetime {
         let span = r.lsa_refresh_s.as_ref().or(r.lsa_lifetime_s.as_ref()).map_or(0..0, |v| v.span());
         c.push(
             span,
             "routing.lsa_refresh_s",
             ErrorKind::Conflict,
-            format!("LSAs must be refreshed before they expire: lsa_refresh_s ({}) must be below lsa_lifetime_s ({})", lsa_refresh.as_secs(), lsa_lifetime.as_secs()),
+            format!(
+                "LSAs must be refreshed before they expire: lsa_refresh_s ({}) must be below lsa_lifetime_s ({})",
+                lsa_refresh.as_secs(),
+                lsa_lifetime.as_secs()
+            ),
         );
     }
     let spf = spf_backoff(c, r);
@@ -243,8 +246,20 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
         router_id,
         prefixes,
         keys,
-        hello_interval: ms(c, &r.hello_interval_ms, "routing.hello_interval_ms", limits::HELLO_INTERVAL_MS, defaults::HELLO_INTERVAL_MS),
-        hold_multiplier: int(c, &r.hold_multiplier, "routing.hold_multiplier", limits::HOLD_MULTIPLIER, defaults::HOLD_MULTIPLIER),
+        hello_interval: ms(
+            c,
+            &r.hello_interval_ms,
+            "routing.hello_interval_ms",
+            limits::HELLO_INTERVAL_MS,
+            defaults::HELLO_INTERVAL_MS,
+        ),
+        hold_multiplier: int(
+            c,
+            &r.hold_multiplier,
+            "routing.hold_multiplier",
+            limits::HOLD_MULTIPLIER,
+            defaults::HOLD_MULTIPLIER,
+        ),
         retransmit_interval: ms(
             c,
             &r.retransmit_interval_ms,
@@ -252,7 +267,13 @@ pub(crate) fn routing(c: &mut Collector<'_>, raw: Option<&S<RawRouting>>) -> Opt
             limits::RETRANSMIT_INTERVAL_MS,
             defaults::RETRANSMIT_INTERVAL_MS,
         ),
-        csnp_interval: secs(c, &r.csnp_interval_s, "routing.csnp_interval_s", limits::CSNP_INTERVAL_S, defaults::CSNP_INTERVAL_S),
+        csnp_interval: secs(
+            c,
+            &r.csnp_interval_s,
+            "routing.csnp_interval_s",
+            limits::CSNP_INTERVAL_S,
+            defaults::CSNP_INTERVAL_S,
+        ),
         lsa_lifetime,
         lsa_refresh,
         spf_initial_delay: spf[0],
@@ -330,7 +351,12 @@ pub(crate) fn management(c: &mut Collector<'_>, raw: Option<&S<RawManagement>>, 
     let socket = match raw.and_then(|m| m.get_ref().socket.as_ref()) {
         None => default_socket(node),
         Some(s) if s.get_ref().is_empty() => {
-            c.push(s.span(), "management.socket", ErrorKind::InvalidValue, "the socket path must not be empty".to_owned());
+            c.push(
+                s.span(),
+                "management.socket",
+                ErrorKind::InvalidValue,
+                "the socket path must not be empty".to_owned(),
+            );
             default_socket(node)
         }
         Some(s) => PathBuf::from(s.get_ref()),

@@ -14,8 +14,8 @@ use std::time::Duration;
 use crate::error::{Collector, ConfigErrors, ErrorKind, Location};
 use crate::raw::{Int, RawConfig, RawDataplane, RawEal, RawPort, RawRoute, S};
 use crate::{
-    defaults, limits, Config, Dataplane, Device, Dispatch, Eal, MacAddr, Name, Neighbor, Node,
-    Port, Role, Route, RouteNextHop,
+    defaults, limits, Config, Dataplane, Device, Dispatch, Eal, MacAddr, Name, Neighbor, Node, Port, Role, Route,
+    RouteNextHop,
 };
 
 /// EAL options that select lcores; `dataplane.lcores` owns them.
@@ -47,15 +47,7 @@ pub(crate) fn validate(
     if let (Some(f), Some(base)) = (&raw.routes_file, base_dir) {
         routes.extend(routes_file(raw, f, text, origin, base, &ports, &routes)?);
     }
-    Ok(Config {
-        node,
-        eal,
-        dataplane,
-        ports,
-        routes,
-        routing,
-        management,
-    })
+    Ok(Config { node, eal, dataplane, ports, routes, routing, management })
 }
 
 /// Loads the routes file named by `f` (relative to `base`), checked against the validated
@@ -92,9 +84,7 @@ fn routes_file(
 /// Lower bound on the mbuf pool; see [`Config::min_mbufs`].
 pub(crate) fn min_mbufs(dp: &Dataplane, rx_queues: impl Iterator<Item = u64>) -> u64 {
     let lcores = dp.lcores.len() as u64;
-    let rings: u64 = rx_queues
-        .map(|q| q * u64::from(dp.rx_descriptors) + lcores * u64::from(dp.tx_descriptors))
-        .sum();
+    let rings: u64 = rx_queues.map(|q| q * u64::from(dp.rx_descriptors) + lcores * u64::from(dp.tx_descriptors)).sum();
     rings + lcores * (u64::from(dp.mbuf_cache) + dp.burst_size as u64)
 }
 
@@ -124,11 +114,7 @@ pub(crate) fn int<T: TryFrom<i64>>(
             v.span(),
             path,
             ErrorKind::OutOfRange,
-            format!(
-                "{x} is out of range (allowed: {}..={})",
-                range.start(),
-                range.end()
-            ),
+            format!("{x} is out of range (allowed: {}..={})", range.start(), range.end()),
         );
         return default;
     }
@@ -140,17 +126,13 @@ fn label(c: &mut Collector<'_>, s: &S<String>, path: &str, what: &str) -> String
     let v = s.get_ref();
     let ok = !v.is_empty()
         && v.len() <= limits::MAX_LABEL_LEN
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if !ok {
         c.push(
             s.span(),
             path,
             ErrorKind::InvalidValue,
-            format!(
-                "invalid {what} name {v:?}: use 1 to {} characters from [a-zA-Z0-9_-]",
-                limits::MAX_LABEL_LEN
-            ),
+            format!("invalid {what} name {v:?}: use 1 to {} characters from [a-zA-Z0-9_-]", limits::MAX_LABEL_LEN),
         );
     }
     v.clone()
@@ -209,10 +191,7 @@ fn node(c: &mut Collector<'_>, raw: &RawConfig) -> Node {
         );
         Role::Sr
     });
-    Node {
-        name: node_name,
-        role,
-    }
+    Node { name: node_name, role }
 }
 
 fn eal(c: &mut Collector<'_>, raw: Option<&RawEal>) -> Eal {
@@ -224,15 +203,10 @@ fn eal(c: &mut Collector<'_>, raw: Option<&RawEal>) -> Eal {
         let path = format!("eal.args[{i}]");
         let v = a.get_ref();
         let option = v.split_once('=').map_or(v.as_str(), |(o, _)| o);
-        let sets_lcores = LCORE_OPTIONS.contains(&option)
-            || ((v.starts_with("-l") || v.starts_with("-c")) && !v.starts_with("--"));
+        let sets_lcores =
+            LCORE_OPTIONS.contains(&option) || ((v.starts_with("-l") || v.starts_with("-c")) && !v.starts_with("--"));
         if v.is_empty() {
-            c.push(
-                a.span(),
-                &path,
-                ErrorKind::InvalidValue,
-                "empty EAL argument".to_owned(),
-            );
+            c.push(a.span(), &path, ErrorKind::InvalidValue, "empty EAL argument".to_owned());
         } else if sets_lcores {
             c.push(
                 a.span(),
@@ -252,12 +226,7 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
     let lcores = match &r.lcores {
         None => d.lcores,
         Some(list) if list.get_ref().is_empty() => {
-            c.push(
-                list.span(),
-                "dataplane.lcores",
-                ErrorKind::Empty,
-                "at least one lcore is required".to_owned(),
-            );
+            c.push(list.span(), "dataplane.lcores", ErrorKind::Empty, "at least one lcore is required".to_owned());
             d.lcores
         }
         Some(list) => {
@@ -308,48 +277,21 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
             }
         }
     };
-    let burst_size = int(
-        c,
-        &r.burst_size,
-        "dataplane.burst_size",
-        limits::BURST_SIZE,
-        d.burst_size,
-    );
+    let burst_size = int(c, &r.burst_size, "dataplane.burst_size", limits::BURST_SIZE, d.burst_size);
     let mbufs = int(c, &r.mbufs, "dataplane.mbufs", limits::MBUFS, d.mbufs);
-    let mbuf_cache = int(
-        c,
-        &r.mbuf_cache,
-        "dataplane.mbuf_cache",
-        limits::MBUF_CACHE,
-        d.mbuf_cache,
-    );
+    let mbuf_cache = int(c, &r.mbuf_cache, "dataplane.mbuf_cache", limits::MBUF_CACHE, d.mbuf_cache);
     let descriptors = |c: &mut Collector<'_>, v: &Option<S<Int>>, path: &str, default: u16| {
         let n: u16 = int(c, v, path, limits::DESCRIPTORS, default);
         if !n.is_power_of_two() {
             if let Some(v) = v {
-                c.push(
-                    v.span(),
-                    path,
-                    ErrorKind::OutOfRange,
-                    format!("{n} is not a power of two"),
-                );
+                c.push(v.span(), path, ErrorKind::OutOfRange, format!("{n} is not a power of two"));
             }
             return default;
         }
         n
     };
-    let rx_descriptors = descriptors(
-        c,
-        &r.rx_descriptors,
-        "dataplane.rx_descriptors",
-        d.rx_descriptors,
-    );
-    let tx_descriptors = descriptors(
-        c,
-        &r.tx_descriptors,
-        "dataplane.tx_descriptors",
-        d.tx_descriptors,
-    );
+    let rx_descriptors = descriptors(c, &r.rx_descriptors, "dataplane.rx_descriptors", d.rx_descriptors);
+    let tx_descriptors = descriptors(c, &r.tx_descriptors, "dataplane.tx_descriptors", d.tx_descriptors);
     let idle_polls_before_sleep = int(
         c,
         &r.idle_polls_before_sleep,
@@ -357,48 +299,16 @@ fn dataplane(c: &mut Collector<'_>, raw: Option<&RawDataplane>) -> Dataplane {
         limits::IDLE_POLLS_BEFORE_SLEEP,
         d.idle_polls_before_sleep,
     );
-    let idle_sleep_us: u64 = int(
-        c,
-        &r.idle_sleep_us,
-        "dataplane.idle_sleep_us",
-        limits::IDLE_SLEEP_US,
-        defaults::IDLE_SLEEP_US,
-    );
-    let name_cache = int(
-        c,
-        &r.name_cache,
-        "dataplane.name_cache",
-        limits::NAME_CACHE,
-        d.name_cache,
-    );
-    let nack_rate_per_s = int(
-        c,
-        &r.nack_rate_per_s,
-        "dataplane.nack_rate_per_s",
-        limits::NACK_RATE_PER_S,
-        d.nack_rate_per_s,
-    );
-    let nack_burst = int(
-        c,
-        &r.nack_burst,
-        "dataplane.nack_burst",
-        limits::NACK_BURST,
-        d.nack_burst,
-    );
-    let nack_hop_limit = int(
-        c,
-        &r.nack_hop_limit,
-        "dataplane.nack_hop_limit",
-        limits::NACK_HOP_LIMIT,
-        d.nack_hop_limit,
-    );
-    let stats_interval_s: u64 = int(
-        c,
-        &r.stats_interval_s,
-        "dataplane.stats_interval_s",
-        limits::STATS_INTERVAL_S,
-        defaults::STATS_INTERVAL_S,
-    );
+    let idle_sleep_us: u64 =
+        int(c, &r.idle_sleep_us, "dataplane.idle_sleep_us", limits::IDLE_SLEEP_US, defaults::IDLE_SLEEP_US);
+    let name_cache = int(c, &r.name_cache, "dataplane.name_cache", limits::NAME_CACHE, d.name_cache);
+    let nack_rate_per_s =
+        int(c, &r.nack_rate_per_s, "dataplane.nack_rate_per_s", limits::NACK_RATE_PER_S, d.nack_rate_per_s);
+    let nack_burst = int(c, &r.nack_burst, "dataplane.nack_burst", limits::NACK_BURST, d.nack_burst);
+    let nack_hop_limit =
+        int(c, &r.nack_hop_limit, "dataplane.nack_hop_limit", limits::NACK_HOP_LIMIT, d.nack_hop_limit);
+    let stats_interval_s: u64 =
+        int(c, &r.stats_interval_s, "dataplane.stats_interval_s", limits::STATS_INTERVAL_S, defaults::STATS_INTERVAL_S);
     let control_nice = int(c, &r.control_nice, "dataplane.control_nice", limits::CONTROL_NICE, d.control_nice);
     Dataplane {
         lcores,
@@ -423,12 +333,7 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
     let list: &[S<RawPort>] = raw.ports.as_ref().map_or(&[], |p| p.get_ref());
     if list.is_empty() {
         let span = raw.ports.as_ref().map_or(0..0, |p| p.span());
-        c.push(
-            span,
-            "ports",
-            ErrorKind::Empty,
-            "at least one [[ports]] entry is required".to_owned(),
-        );
+        c.push(span, "ports", ErrorKind::Empty, "at least one [[ports]] entry is required".to_owned());
         return Vec::new();
     }
     let no_pci = eal.args.iter().any(|a| a == "--no-pci");
@@ -443,10 +348,7 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
                 p.span(),
                 &path,
                 ErrorKind::OutOfRange,
-                format!(
-                    "too many ports: DPDK supports at most {}",
-                    limits::MAX_PORTS
-                ),
+                format!("too many ports: DPDK supports at most {}", limits::MAX_PORTS),
             );
         }
         let r = p.get_ref();
@@ -466,10 +368,8 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
             }
         }
         let device = device(c, r, &path, no_pci, &mut devices);
-        if let Some(j) = eal_devices
-            .iter()
-            .find(|(_, name)| !name.is_empty() && name == device.dpdk_name())
-            .map(|(j, _)| *j)
+        if let Some(j) =
+            eal_devices.iter().find(|(_, name)| !name.is_empty() && name == device.dpdk_name()).map(|(j, _)| *j)
         {
             c.push(
                 r.device.span(),
@@ -481,20 +381,8 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
                 ),
             );
         }
-        let rx_queues = int(
-            c,
-            &r.rx_queues,
-            &format!("{path}.rx_queues"),
-            limits::RX_QUEUES,
-            defaults::RX_QUEUES,
-        );
-        let mtu = int(
-            c,
-            &r.mtu,
-            &format!("{path}.mtu"),
-            limits::MTU,
-            defaults::MTU,
-        );
+        let rx_queues = int(c, &r.rx_queues, &format!("{path}.rx_queues"), limits::RX_QUEUES, defaults::RX_QUEUES);
+        let mtu = int(c, &r.mtu, &format!("{path}.mtu"), limits::MTU, defaults::MTU);
         let dispatch = match &r.dispatch {
             None => Dispatch::Queues,
             Some(s) => s.get_ref().parse().unwrap_or_else(|_| {
@@ -502,10 +390,7 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
                     s.span(),
                     &format!("{path}.dispatch"),
                     ErrorKind::InvalidValue,
-                    format!(
-                        "unknown dispatch mode {:?}: expected \"queues\" or \"flow-label\"",
-                        s.get_ref()
-                    ),
+                    format!("unknown dispatch mode {:?}: expected \"queues\" or \"flow-label\"", s.get_ref()),
                 );
                 Dispatch::Queues
             }),
@@ -530,16 +415,7 @@ fn ports(c: &mut Collector<'_>, raw: &RawConfig, eal: &Eal) -> Vec<Port> {
                 "routing = true needs a [routing] section (router_id, ...)".to_owned(),
             );
         }
-        out.push(Port {
-            name: port_name,
-            device,
-            rx_queues,
-            mtu,
-            dispatch,
-            neighbors,
-            routing,
-            metric,
-        });
+        out.push(Port { name: port_name, device, rx_queues, mtu, dispatch, neighbors, routing, metric });
     }
     out
 }
@@ -554,10 +430,7 @@ fn eal_devices(args: &[String]) -> Vec<(usize, String)> {
             _ => a
                 .strip_prefix("--vdev=")
                 .or_else(|| a.strip_prefix("--allow="))
-                .or_else(|| {
-                    a.strip_prefix("-a")
-                        .filter(|v| !v.is_empty() && !v.starts_with('-'))
-                })
+                .or_else(|| a.strip_prefix("-a").filter(|v| !v.is_empty() && !v.starts_with('-')))
                 .map(|v| (i, v)),
         };
         if let Some((j, v)) = value {
@@ -583,12 +456,7 @@ fn device(
     let s = &r.device;
     match s.get_ref().parse::<Device>() {
         Err(e) => {
-            c.push(
-                s.span(),
-                &path,
-                ErrorKind::InvalidValue,
-                format!("invalid device {:?}: {e}", s.get_ref()),
-            );
+            c.push(s.span(), &path, ErrorKind::InvalidValue, format!("invalid device {:?}: {e}", s.get_ref()));
             Device::Pci(String::new())
         }
         Ok(d) => {
@@ -611,10 +479,7 @@ fn device(
                     s.span(),
                     &path,
                     ErrorKind::Conflict,
-                    format!(
-                        "PCI device {:?} cannot be used with \"--no-pci\" in eal.args",
-                        d.dpdk_name()
-                    ),
+                    format!("PCI device {:?} cannot be used with \"--no-pci\" in eal.args", d.dpdk_name()),
                 );
             }
             d
@@ -638,9 +503,7 @@ fn neighbors(c: &mut Collector<'_>, r: &RawPort, port_path: &str) -> Vec<Neighbo
                     n.name.span(),
                     &format!("{path}.name"),
                     ErrorKind::Duplicate,
-                    format!(
-                        "duplicate neighbor name {nb_name:?} on this port (first defined at {at})"
-                    ),
+                    format!("duplicate neighbor name {nb_name:?} on this port (first defined at {at})"),
                 );
             }
             None => {
@@ -714,12 +577,7 @@ fn routes(c: &mut Collector<'_>, raw: &RawConfig) -> Vec<Route> {
         }
         port_order.push(name);
         let nbs = p.neighbors.as_ref().map_or(&[][..], |n| n.get_ref());
-        topology.insert(
-            name,
-            nbs.iter()
-                .map(|n| n.get_ref().name.get_ref().as_str())
-                .collect(),
-        );
+        topology.insert(name, nbs.iter().map(|n| n.get_ref().name.get_ref().as_str()).collect());
     }
     let list: &[S<RawRoute>] = raw.routes.as_ref().map_or(&[], |r| r.get_ref());
     let mut prefixes: HashMap<Name, Range<usize>> = HashMap::new();
@@ -762,10 +620,7 @@ fn routes(c: &mut Collector<'_>, raw: &RawConfig) -> Vec<Route> {
                     h.port.span(),
                     &format!("{hop_path}.port"),
                     ErrorKind::UnknownReference,
-                    format!(
-                        "unknown port {port:?} (defined ports: {})",
-                        list_names(port_order.iter().copied())
-                    ),
+                    format!("unknown port {port:?} (defined ports: {})", list_names(port_order.iter().copied())),
                 ),
                 Some(nbs) if !nbs.contains(neighbor) => {
                     let mut known: Vec<&str> = nbs.iter().copied().collect();
@@ -788,30 +643,15 @@ fn routes(c: &mut Collector<'_>, raw: &RawConfig) -> Vec<Route> {
                     span.clone(),
                     &hop_path,
                     ErrorKind::Duplicate,
-                    format!(
-                        "duplicate next hop (port {port:?}, neighbor {neighbor:?}) in this route (first at {at})"
-                    ),
+                    format!("duplicate next hop (port {port:?}, neighbor {neighbor:?}) in this route (first at {at})"),
                 );
             } else {
                 pairs.insert((port, neighbor), span);
             }
-            let cost = int(
-                c,
-                &h.cost,
-                &format!("{hop_path}.cost"),
-                limits::COST,
-                defaults::COST,
-            );
-            hops.push(RouteNextHop {
-                port: port.to_owned(),
-                neighbor: neighbor.to_owned(),
-                cost,
-            });
+            let cost = int(c, &h.cost, &format!("{hop_path}.cost"), limits::COST, defaults::COST);
+            hops.push(RouteNextHop { port: port.to_owned(), neighbor: neighbor.to_owned(), cost });
         }
-        out.push(Route {
-            prefix: prefix.unwrap_or_else(Name::root),
-            next_hops: hops,
-        });
+        out.push(Route { prefix: prefix.unwrap_or_else(Name::root), next_hops: hops });
     }
     out
 }
@@ -854,11 +694,8 @@ fn size_default_pool(raw: &RawConfig, dp: &mut Dataplane, ports: &[Port]) {
 /// when the values involved passed their own checks, to avoid follow-on errors.
 fn mbuf_pool(c: &mut Collector<'_>, raw: &RawConfig, dp: &Dataplane, ports: &[Port]) {
     let r = raw.dataplane.as_ref();
-    let had_errors = |c: &Collector<'_>, prefixes: &[&str]| {
-        c.errors
-            .iter()
-            .any(|e| prefixes.iter().any(|p| e.path.starts_with(p)))
-    };
+    let had_errors =
+        |c: &Collector<'_>, prefixes: &[&str]| c.errors.iter().any(|e| prefixes.iter().any(|p| e.path.starts_with(p)));
     // Where to report a problem with `key`: the key's value, else the [dataplane] header,
     // else the top of the file.
     let span_of = |key: fn(&RawDataplane) -> &Option<S<Int>>| -> Range<usize> {
@@ -885,12 +722,7 @@ fn mbuf_pool(c: &mut Collector<'_>, raw: &RawConfig, dp: &Dataplane, ports: &[Po
     if ports.is_empty()
         || had_errors(
             c,
-            &[
-                "dataplane.lcores",
-                "dataplane.rx_descriptors",
-                "dataplane.tx_descriptors",
-                "dataplane.burst_size",
-            ],
+            &["dataplane.lcores", "dataplane.rx_descriptors", "dataplane.tx_descriptors", "dataplane.burst_size"],
         )
         || c.errors.iter().any(|e| e.path.ends_with(".rx_queues"))
     {

@@ -5,9 +5,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dmsc_config::{Management, Routing, RoutingKey, RoutingPrefix, 
-    defaults, load, parse, Config, Dataplane, Device, Dispatch, Eal, ErrorKind, Location, MacAddr,
-    Name, Neighbor, Node, Port, Role, Route, RouteNextHop,
+use dmsc_config::{
+    defaults, load, parse, Config, Dataplane, Device, Dispatch, Eal, ErrorKind, Location, MacAddr, Management, Name,
+    Neighbor, Node, Port, Role, Route, RouteNextHop, Routing, RoutingKey, RoutingPrefix,
 };
 
 #[test]
@@ -22,16 +22,10 @@ fn minimal_file_gets_every_default() {
     assert_eq!((d.rx_descriptors, d.tx_descriptors), (1024, 1024));
     assert_eq!(d.idle_polls_before_sleep, 100);
     assert_eq!(d.idle_sleep, Duration::from_micros(50));
-    assert_eq!(
-        (d.nack_rate_per_s, d.nack_burst, d.nack_hop_limit),
-        (1000, 100, 64)
-    );
+    assert_eq!((d.nack_rate_per_s, d.nack_burst, d.nack_hop_limit), (1000, 100, 64));
     assert_eq!(d.stats_interval, Some(Duration::from_secs(5)));
     let p = &cfg.ports[0];
-    assert_eq!(
-        (p.rx_queues, p.mtu, p.dispatch),
-        (1, 1500, Dispatch::Queues)
-    );
+    assert_eq!((p.rx_queues, p.mtu, p.dispatch), (1, 1500, Dispatch::Queues));
     assert!(p.neighbors.is_empty());
     assert_eq!(p.max_frame_len(), 1514);
     assert!(cfg.routes.is_empty());
@@ -41,10 +35,7 @@ fn minimal_file_gets_every_default() {
 
 #[test]
 fn empty_dataplane_table_is_all_defaults() {
-    assert_eq!(
-        ok(&format!("{NODE_PORT}[dataplane]\n")).dataplane,
-        Dataplane::default()
-    );
+    assert_eq!(ok(&format!("{NODE_PORT}[dataplane]\n")).dataplane, Dataplane::default());
 }
 
 #[test]
@@ -60,29 +51,14 @@ fn load_reads_a_file_and_names_it_in_errors() {
     let err = load(&bad).unwrap_err();
     let e = &err.errors()[0];
     assert_eq!(e.origin, bad.display().to_string());
-    assert_eq!(
-        e.to_string(),
-        format!(
-            "{}:7:7: `ports[0].mtu`: 1 is out of range (allowed: 68..=9600)",
-            bad.display()
-        )
-    );
+    assert_eq!(e.to_string(), format!("{}:7:7: `ports[0].mtu`: 1 is out of range (allowed: 68..=9600)", bad.display()));
 
     let missing = dir.join("missing.toml");
     let err = load(&missing).unwrap_err();
     assert_eq!(err.len(), 1);
     let e = &err.errors()[0];
-    assert_eq!(
-        (e.kind, e.location, e.path.as_str()),
-        (ErrorKind::Io, None, "")
-    );
-    assert!(
-        e.to_string().starts_with(&format!(
-            "{}: cannot read configuration: ",
-            missing.display()
-        )),
-        "{e}"
-    );
+    assert_eq!((e.kind, e.location, e.path.as_str()), (ErrorKind::Io, None, ""));
+    assert!(e.to_string().starts_with(&format!("{}: cannot read configuration: ", missing.display())), "{e}");
 
     let binary = dir.join("binary.toml");
     std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
@@ -96,13 +72,7 @@ fn error_accessors() {
     assert_eq!(err.len(), 2);
     assert!(!err.is_empty());
     let e = &err.errors()[1];
-    assert_eq!(
-        e.location,
-        Some(Location {
-            line: 8,
-            column: 13
-        })
-    );
+    assert_eq!(e.location, Some(Location { line: 8, column: 13 }));
     assert_eq!((e.line(), e.column()), (Some(8), Some(13)));
     assert_eq!(err.iter().count(), 2);
     assert_eq!((&err).into_iter().count(), 2);
@@ -115,17 +85,8 @@ fn error_accessors() {
 /// need quoting and escaping.
 fn odd_config() -> Config {
     Config {
-        node: Node {
-            name: "/dmsc/sr%201/%22q%22".parse().unwrap(),
-            role: Role::Sg,
-        },
-        eal: Eal {
-            args: vec![
-                "--file-prefix".into(),
-                "a \"quoted\" \\ path".into(),
-                "--log-level=lib.eal:8".into(),
-            ],
-        },
+        node: Node { name: "/dmsc/sr%201/%22q%22".parse().unwrap(), role: Role::Sg },
+        eal: Eal { args: vec!["--file-prefix".into(), "a \"quoted\" \\ path".into(), "--log-level=lib.eal:8".into()] },
         dataplane: Dataplane {
             lcores: vec![3, 1],
             ethertype: 0x0600,
@@ -146,21 +107,13 @@ fn odd_config() -> Config {
         ports: vec![
             Port {
                 name: "west-1".into(),
-                device: "net_pcap0,rx_pcap=in/a b.pcap,infinite_rx=1"
-                    .parse()
-                    .unwrap(),
+                device: "net_pcap0,rx_pcap=in/a b.pcap,infinite_rx=1".parse().unwrap(),
                 rx_queues: 16,
                 mtu: 9600,
                 dispatch: Dispatch::FlowLabel,
                 neighbors: vec![
-                    Neighbor {
-                        name: "n_1".into(),
-                        mac: "02:00:00:00:00:01".parse().unwrap(),
-                    },
-                    Neighbor {
-                        name: "N-2".into(),
-                        mac: MacAddr([0x3c, 0xfd, 0xfe, 0, 0, 0xff]),
-                    },
+                    Neighbor { name: "n_1".into(), mac: "02:00:00:00:00:01".parse().unwrap() },
+                    Neighbor { name: "N-2".into(), mac: MacAddr([0x3c, 0xfd, 0xfe, 0, 0, 0xff]) },
                 ],
                 routing: true,
                 metric: 0xFF_FFFF,
@@ -171,10 +124,7 @@ fn odd_config() -> Config {
                 rx_queues: 1,
                 mtu: 68,
                 dispatch: Dispatch::Queues,
-                neighbors: vec![Neighbor {
-                    name: "n_1".into(),
-                    mac: "02:00:00:00:00:01".parse().unwrap(),
-                }],
+                neighbors: vec![Neighbor { name: "n_1".into(), mac: "02:00:00:00:00:01".parse().unwrap() }],
                 routing: false,
                 metric: 10,
             },
@@ -183,25 +133,13 @@ fn odd_config() -> Config {
             Route {
                 prefix: Name::root(),
                 next_hops: vec![
-                    RouteNextHop {
-                        port: "west-1".into(),
-                        neighbor: "N-2".into(),
-                        cost: 65535,
-                    },
-                    RouteNextHop {
-                        port: "east".into(),
-                        neighbor: "n_1".into(),
-                        cost: 1,
-                    },
+                    RouteNextHop { port: "west-1".into(), neighbor: "N-2".into(), cost: 65535 },
+                    RouteNextHop { port: "east".into(), neighbor: "n_1".into(), cost: 1 },
                 ],
             },
             Route {
                 prefix: Name::from_components([&b"\x00\xff"[..], b"x"]).unwrap(),
-                next_hops: vec![RouteNextHop {
-                    port: "west-1".into(),
-                    neighbor: "n_1".into(),
-                    cost: 7,
-                }],
+                next_hops: vec![RouteNextHop { port: "west-1".into(), neighbor: "n_1".into(), cost: 7 }],
             },
         ],
         routing: Some(Routing {
@@ -273,21 +211,11 @@ fn lookups() {
     assert_eq!(cfg.port("west-1").unwrap().neighbors.len(), 2);
     assert!(cfg.port("nope").is_none());
     let hop = &cfg.routes[0].next_hops[0];
-    assert_eq!(
-        cfg.resolve(hop),
-        Some((0, MacAddr([0x3c, 0xfd, 0xfe, 0, 0, 0xff])))
-    );
-    let bogus = RouteNextHop {
-        port: "east".into(),
-        neighbor: "N-2".into(),
-        cost: 1,
-    };
+    assert_eq!(cfg.resolve(hop), Some((0, MacAddr([0x3c, 0xfd, 0xfe, 0, 0, 0xff]))));
+    let bogus = RouteNextHop { port: "east".into(), neighbor: "N-2".into(), cost: 1 };
     assert_eq!(cfg.resolve(&bogus), None);
     // 16 x 32 + 2 x 32768 + 1 x 32 + 2 x 32768 + 2 x (0 + 64) = 131,744.
-    assert_eq!(
-        cfg.min_mbufs(),
-        16 * 32 + 2 * 32768 + 32 + 2 * 32768 + 2 * 64
-    );
+    assert_eq!(cfg.min_mbufs(), 16 * 32 + 2 * 32768 + 32 + 2 * 32768 + 2 * 64);
 }
 
 #[test]

@@ -28,10 +28,7 @@ fn every_example_parses_and_round_trips() {
         assert_eq!(again, cfg, "{}", path.display());
         count += 1;
     }
-    assert!(
-        count >= 3,
-        "expected at least 3 example files, found {count}"
-    );
+    assert!(count >= 3, "expected at least 3 example files, found {count}");
 }
 
 #[test]
@@ -43,39 +40,23 @@ fn pcap_example() {
     assert_eq!(names, ["p0", "p1", "p2"]);
     assert_eq!(
         cfg.ports[0].device,
-        Device::Vdev {
-            driver_name: "net_pcap0".into(),
-            args: "rx_pcap=in/p0.pcap".into()
-        }
+        Device::Vdev { driver_name: "net_pcap0".into(), args: "rx_pcap=in/p0.pcap".into() }
     );
     for (i, p) in cfg.ports.iter().enumerate() {
         assert_eq!(p.device.vdev_driver(), Some("pcap"));
         assert_eq!(p.device.dpdk_name(), format!("net_pcap{i}"));
     }
-    assert!(cfg.ports[1]
-        .device
-        .to_string()
-        .contains("tx_pcap=out/p1.pcap"));
-    assert!(cfg.ports[2]
-        .device
-        .to_string()
-        .contains("tx_pcap=out/p2.pcap"));
+    assert!(cfg.ports[1].device.to_string().contains("tx_pcap=out/p1.pcap"));
+    assert!(cfg.ports[2].device.to_string().contains("tx_pcap=out/p2.pcap"));
     assert!(cfg.eal.args.iter().any(|a| a == "--no-pci"));
     assert_eq!(cfg.dataplane.stats_interval, Some(Duration::from_secs(1)));
     // ECMP route: two next hops with equal cost.
-    let ecmp = cfg
-        .routes
-        .iter()
-        .find(|r| r.prefix.to_string() == "/B/4")
-        .unwrap();
+    let ecmp = cfg.routes.iter().find(|r| r.prefix.to_string() == "/B/4").unwrap();
     assert_eq!(ecmp.next_hops.len(), 2);
     assert_eq!(ecmp.next_hops[0].cost, ecmp.next_hops[1].cost);
     // Default route.
     let default = cfg.routes.iter().find(|r| r.prefix.is_root()).unwrap();
-    assert_eq!(
-        cfg.resolve(&default.next_hops[0]),
-        Some((2, "02:00:00:00:00:03".parse::<MacAddr>().unwrap()))
-    );
+    assert_eq!(cfg.resolve(&default.next_hops[0]), Some((2, "02:00:00:00:00:03".parse::<MacAddr>().unwrap())));
     let argv = cfg.eal_argv("dmscd");
     assert_eq!(&argv[..5], ["dmscd", "-l", "0", "--main-lcore", "0"]);
     assert_eq!(argv.iter().filter(|a| *a == "--vdev").count(), 3);
@@ -89,10 +70,7 @@ fn tap_example() {
         assert_eq!(p.device.vdev_driver(), Some("tap"));
         assert_eq!(p.neighbors.len(), 1);
     }
-    assert_eq!(
-        cfg.ports[1].device.eal_args(),
-        ["--vdev", "net_tap1,iface=dmsc1"]
-    );
+    assert_eq!(cfg.ports[1].device.eal_args(), ["--vdev", "net_tap1,iface=dmsc1"]);
     assert_eq!(cfg.routes.len(), 2);
 }
 
@@ -101,11 +79,7 @@ fn bare_metal_example() {
     let cfg = example("bare-metal-sr.toml");
     assert_eq!(cfg.dataplane.lcores, [2, 3]);
     assert_eq!(cfg.dataplane.idle_sleep, Duration::ZERO);
-    assert!(!cfg
-        .eal
-        .args
-        .iter()
-        .any(|a| a == "--no-huge" || a == "--no-pci"));
+    assert!(!cfg.eal.args.iter().any(|a| a == "--no-huge" || a == "--no-pci"));
     for p in &cfg.ports {
         assert!(p.device.is_pci());
         assert_eq!(p.dispatch, Dispatch::FlowLabel);
@@ -116,8 +90,5 @@ fn bare_metal_example() {
     // The comment's arithmetic.
     assert_eq!(cfg.min_mbufs(), 12_864);
     assert!(u64::from(cfg.dataplane.mbufs) >= cfg.min_mbufs());
-    assert_eq!(
-        cfg.eal_argv("dmscd")[..5],
-        ["dmscd", "-l", "2,3", "--main-lcore", "2"]
-    );
+    assert_eq!(cfg.eal_argv("dmscd")[..5], ["dmscd", "-l", "2,3", "--main-lcore", "2"]);
 }

@@ -53,7 +53,8 @@ fn load(dir: &Dir, config: &str, routes: &str) -> Result<dmsc_config::Config, dm
 #[test]
 fn routes_are_appended_after_the_toml_ones() {
     let d = Dir::new("append");
-    let cfg = load(&d, CONFIG, "# a comment\n\n/a/b p1 sr2\n\t/c  p1\tsr2 7   # trailing comment\n/d%20e p1 sr2\r\n").unwrap();
+    let cfg = load(&d, CONFIG, "# a comment\n\n/a/b p1 sr2\n\t/c  p1\tsr2 7   # trailing comment\n/d%20e p1 sr2\r\n")
+        .unwrap();
     let got: Vec<(String, String, String, u32)> = cfg
         .routes
         .iter()

@@ -8,7 +8,8 @@ use std::time::Duration;
 use common::*;
 use dmsc_config::ErrorKind::*;
 
-const ROUTED: &str = "[node]\nname = \"/dmsc/sr1\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\nrouting = true\n";
+const ROUTED: &str =
+    "[node]\nname = \"/dmsc/sr1\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\nrouting = true\n";
 
 #[test]
 fn defaults_and_socket_path() {
@@ -62,7 +63,14 @@ fn routing_port_without_section() {
 #[test]
 fn metric_without_routing() {
     one(&format!("{NODE_PORT}metric = 5\n"), 7, 10, "ports[0].metric", Conflict, "routing = true");
-    one(&format!("{ROUTED}metric = 0\n[routing]\nrouter_id = 1\n"), 8, 10, "ports[0].metric", OutOfRange, "1..=16777215");
+    one(
+        &format!("{ROUTED}metric = 0\n[routing]\nrouter_id = 1\n"),
+        8,
+        10,
+        "ports[0].metric",
+        OutOfRange,
+        "1..=16777215",
+    );
 }
 
 #[test]
@@ -120,7 +128,14 @@ fn spf_backoff_knobs() {
             Duration::from_millis(1)
         )
     );
-    one(&format!("{ROUTED}[routing]\nrouter_id = 1\nspf_holddown_ms = 0\n"), 10, 19, "routing.spf_holddown_ms", OutOfRange, "1..=3600000");
+    one(
+        &format!("{ROUTED}[routing]\nrouter_id = 1\nspf_holddown_ms = 0\n"),
+        10,
+        19,
+        "routing.spf_holddown_ms",
+        OutOfRange,
+        "1..=3600000",
+    );
     one(
         &format!("{ROUTED}[routing]\nrouter_id = 1\nspf_long_delay_ms = 600001\n"),
         10,
@@ -164,8 +179,13 @@ fn spf_backoff_order() {
         "{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 400\nspf_short_delay_ms = 300\nspf_long_delay_ms = 200\n"
     ));
     assert_eq!(e.len(), 2, "{e:?}");
-    assert_eq!((e[0].path.as_str(), e[1].path.as_str()), ("routing.spf_short_delay_ms", "routing.spf_long_delay_ms"), "{e:?}");
-    let e = errors(&format!("{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 300\nspf_short_delay_ms = 99999\n"));
+    assert_eq!(
+        (e[0].path.as_str(), e[1].path.as_str()),
+        ("routing.spf_short_delay_ms", "routing.spf_long_delay_ms"),
+        "{e:?}"
+    );
+    let e =
+        errors(&format!("{ROUTED}[routing]\nrouter_id = 1\nspf_initial_delay_ms = 300\nspf_short_delay_ms = 99999\n"));
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!(e[0].kind, OutOfRange, "{e:?}");
 }
@@ -186,5 +206,12 @@ fn duplicate_prefix_and_unknown_key() {
 
 #[test]
 fn empty_socket() {
-    one(&format!("{NODE_PORT}[management]\nsocket = \"\"\n"), 8, 10, "management.socket", InvalidValue, "must not be empty");
+    one(
+        &format!("{NODE_PORT}[management]\nsocket = \"\"\n"),
+        8,
+        10,
+        "management.socket",
+        InvalidValue,
+        "must not be empty",
+    );
 }

@@ -11,13 +11,31 @@ use dmsc_config::{limits, parse, Dispatch};
 
 #[test]
 fn node_name_must_be_a_uri() {
-    let e = one("[node]\nname = \"dmsc/sr1\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\n",
-        2, 8, "node.name", InvalidValue, "invalid name \"dmsc/sr1\": malformed name URI");
+    let e = one(
+        "[node]\nname = \"dmsc/sr1\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\n",
+        2,
+        8,
+        "node.name",
+        InvalidValue,
+        "invalid name \"dmsc/sr1\": malformed name URI",
+    );
     assert!(e.message.contains("e.g. \"/payments/charge\""), "{e}");
-    one("[node]\nname = \"/a//b\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\n",
-        2, 8, "node.name", InvalidValue, "invalid name \"/a//b\"");
-    one("[node]\nname = \"/a/%zz\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\n",
-        2, 8, "node.name", InvalidValue, "invalid name");
+    one(
+        "[node]\nname = \"/a//b\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\n",
+        2,
+        8,
+        "node.name",
+        InvalidValue,
+        "invalid name \"/a//b\"",
+    );
+    one(
+        "[node]\nname = \"/a/%zz\"\nrole = \"sr\"\n[[ports]]\nname = \"p0\"\ndevice = \"net_ring0\"\n",
+        2,
+        8,
+        "node.name",
+        InvalidValue,
+        "invalid name",
+    );
 }
 
 #[test]
@@ -32,38 +50,14 @@ fn node_name_limits_come_from_the_wire_format() {
 
 #[test]
 fn node_name_must_not_be_root() {
-    one(
-        &NODE_PORT.replace("/dmsc/sr1", "/"),
-        2,
-        8,
-        "node.name",
-        InvalidValue,
-        "root",
-    );
+    one(&NODE_PORT.replace("/dmsc/sr1", "/"), 2, 8, "node.name", InvalidValue, "root");
 }
 
 #[test]
 fn node_role() {
-    one(
-        &NODE_PORT.replace("\"sr\"", "\"router\""),
-        3,
-        8,
-        "node.role",
-        InvalidValue,
-        "unknown role \"router\"",
-    );
-    one(
-        &NODE_PORT.replace("\"sr\"", "\"SR\""),
-        3,
-        8,
-        "node.role",
-        InvalidValue,
-        "expected \"sr\"",
-    );
-    assert_eq!(
-        ok(&NODE_PORT.replace("\"sr\"", "\"sg\"")).node.role,
-        dmsc_config::Role::Sg
-    );
+    one(&NODE_PORT.replace("\"sr\"", "\"router\""), 3, 8, "node.role", InvalidValue, "unknown role \"router\"");
+    one(&NODE_PORT.replace("\"sr\"", "\"SR\""), 3, 8, "node.role", InvalidValue, "expected \"sr\"");
+    assert_eq!(ok(&NODE_PORT.replace("\"sr\"", "\"sg\"")).node.role, dmsc_config::Role::Sg);
 }
 
 // ----------------------------------------------------------------------------------- eal
@@ -73,14 +67,7 @@ fn eal_args_must_not_select_lcores() {
     let text = format!("{NODE_PORT}[eal]\nargs = [\"-l\", \"0-1\", \"--lcores=1\", \"-c3\", \"--main-lcore\", \"0\", \"--log-level=8\", \"--master-lcore\"]\n");
     let errs = errors(&text);
     assert_eq!(errs.len(), 5, "{}", render(&errs));
-    check(
-        &errs[0],
-        8,
-        9,
-        "eal.args[0]",
-        Conflict,
-        "\"-l\" selects lcores; set `dataplane.lcores`",
-    );
+    check(&errs[0], 8, 9, "eal.args[0]", Conflict, "\"-l\" selects lcores; set `dataplane.lcores`");
     check(&errs[1], 8, 22, "eal.args[2]", Conflict, "--lcores=1");
     check(&errs[2], 8, 36, "eal.args[3]", Conflict, "-c3");
     check(&errs[3], 8, 43, "eal.args[4]", Conflict, "--main-lcore");
@@ -101,11 +88,9 @@ fn eal_args_must_not_be_empty_strings() {
 
 #[test]
 fn eal_args_are_kept_verbatim() {
-    let cfg = ok(&format!("{NODE_PORT}[eal]\nargs = [\"--no-huge\", \"-m\", \"256\", \"--log-level=lib.eal:debug\"]\n"));
-    assert_eq!(
-        cfg.eal.args,
-        ["--no-huge", "-m", "256", "--log-level=lib.eal:debug"]
-    );
+    let cfg =
+        ok(&format!("{NODE_PORT}[eal]\nargs = [\"--no-huge\", \"-m\", \"256\", \"--log-level=lib.eal:debug\"]\n"));
+    assert_eq!(cfg.eal.args, ["--no-huge", "-m", "256", "--log-level=lib.eal:debug"]);
     assert!(ok(NODE_PORT).eal.args.is_empty());
     assert!(ok(&format!("{NODE_PORT}[eal]\n")).eal.args.is_empty());
 }
@@ -161,61 +146,27 @@ fn dataplane_values_are_stored_in_their_units() {
     assert_eq!((d.rx_descriptors, d.tx_descriptors), (512, 2048));
     assert_eq!(d.idle_polls_before_sleep, 7);
     assert_eq!(d.idle_sleep, std::time::Duration::from_micros(250));
-    assert_eq!(
-        (d.nack_rate_per_s, d.nack_burst, d.nack_hop_limit),
-        (0, 3, 9)
-    );
+    assert_eq!((d.nack_rate_per_s, d.nack_burst, d.nack_hop_limit), (0, 3, 9));
     assert_eq!(d.stats_interval, None);
     assert_eq!(d.control_nice, -5);
     assert_eq!(ok(&dataplane("")).dataplane.control_nice, 0, "default");
     let cfg = ok(&dataplane("stats_interval_s = 60"));
-    assert_eq!(
-        cfg.dataplane.stats_interval,
-        Some(std::time::Duration::from_secs(60))
-    );
+    assert_eq!(cfg.dataplane.stats_interval, Some(std::time::Duration::from_secs(60)));
 }
 
 #[test]
 fn lcores_must_be_non_empty() {
-    one(
-        &dataplane("lcores = []"),
-        8,
-        10,
-        "dataplane.lcores",
-        Empty,
-        "at least one lcore",
-    );
+    one(&dataplane("lcores = []"), 8, 10, "dataplane.lcores", Empty, "at least one lcore");
 }
 
 #[test]
 fn lcores_must_be_unique_and_in_range() {
     let errs = errors(&dataplane("lcores = [0, 128, 3, 0, -1, 3]"));
     assert_eq!(errs.len(), 4, "{}", render(&errs));
-    check(
-        &errs[0],
-        8,
-        14,
-        "dataplane.lcores[1]",
-        OutOfRange,
-        "128 is out of range (allowed: 0..=127)",
-    );
-    check(
-        &errs[1],
-        8,
-        22,
-        "dataplane.lcores[3]",
-        Duplicate,
-        "duplicate lcore 0 (first listed at line 8, column 11)",
-    );
+    check(&errs[0], 8, 14, "dataplane.lcores[1]", OutOfRange, "128 is out of range (allowed: 0..=127)");
+    check(&errs[1], 8, 22, "dataplane.lcores[3]", Duplicate, "duplicate lcore 0 (first listed at line 8, column 11)");
     check(&errs[2], 8, 25, "dataplane.lcores[4]", OutOfRange, "-1");
-    check(
-        &errs[3],
-        8,
-        29,
-        "dataplane.lcores[5]",
-        Duplicate,
-        "duplicate lcore 3",
-    );
+    check(&errs[3], 8, 29, "dataplane.lcores[5]", Duplicate, "duplicate lcore 3");
     ok(&dataplane("lcores = [0, 127]"));
 }
 
@@ -229,44 +180,14 @@ fn ethertype_rules() {
         OutOfRange,
         "0x05FF is not an EtherType (allowed: 0x0600..=0xFFFF)",
     );
-    one(
-        &dataplane("ethertype = 0x10000"),
-        8,
-        13,
-        "dataplane.ethertype",
-        OutOfRange,
-        "0x10000",
-    );
-    one(
-        &dataplane("ethertype = -2"),
-        8,
-        13,
-        "dataplane.ethertype",
-        OutOfRange,
-        "-2 is not an EtherType",
-    );
+    one(&dataplane("ethertype = 0x10000"), 8, 13, "dataplane.ethertype", OutOfRange, "0x10000");
+    one(&dataplane("ethertype = -2"), 8, 13, "dataplane.ethertype", OutOfRange, "-2 is not an EtherType");
     for vlan in ["0x8100", "0x88A8", "0x9100"] {
-        one(
-            &dataplane(&format!("ethertype = {vlan}")),
-            8,
-            13,
-            "dataplane.ethertype",
-            OutOfRange,
-            "VLAN tag",
-        );
+        one(&dataplane(&format!("ethertype = {vlan}")), 8, 13, "dataplane.ethertype", OutOfRange, "VLAN tag");
     }
-    assert_eq!(
-        ok(&dataplane("ethertype = 0x0600")).dataplane.ethertype,
-        0x0600
-    );
-    assert_eq!(
-        ok(&dataplane("ethertype = 0xFFFF")).dataplane.ethertype,
-        0xFFFF
-    );
-    assert_eq!(
-        ok(&dataplane("ethertype = 34998")).dataplane.ethertype,
-        0x88B6
-    );
+    assert_eq!(ok(&dataplane("ethertype = 0x0600")).dataplane.ethertype, 0x0600);
+    assert_eq!(ok(&dataplane("ethertype = 0xFFFF")).dataplane.ethertype, 0xFFFF);
+    assert_eq!(ok(&dataplane("ethertype = 34998")).dataplane.ethertype, 0x88B6);
 }
 
 #[test]
@@ -275,30 +196,9 @@ fn descriptors_are_powers_of_two_in_range() {
     for key in ["rx_descriptors", "tx_descriptors"] {
         let col = key.len() + 4;
         let path = format!("dataplane.{key}");
-        one(
-            &dataplane(&format!("{key} = 1000")),
-            8,
-            col,
-            &path,
-            OutOfRange,
-            "1000 is not a power of two",
-        );
-        one(
-            &dataplane(&format!("{key} = 16")),
-            8,
-            col,
-            &path,
-            OutOfRange,
-            "allowed: 32..=32768",
-        );
-        one(
-            &dataplane(&format!("{key} = 65536")),
-            8,
-            col,
-            &path,
-            OutOfRange,
-            "allowed: 32..=32768",
-        );
+        one(&dataplane(&format!("{key} = 1000")), 8, col, &path, OutOfRange, "1000 is not a power of two");
+        one(&dataplane(&format!("{key} = 16")), 8, col, &path, OutOfRange, "allowed: 32..=32768");
+        one(&dataplane(&format!("{key} = 65536")), 8, col, &path, OutOfRange, "allowed: 32..=32768");
         ok(&dataplane(&format!("{key} = 32\n{big_pool}")));
         ok(&dataplane(&format!("{key} = 32768\n{big_pool}")));
     }
@@ -306,40 +206,18 @@ fn descriptors_are_powers_of_two_in_range() {
 
 #[test]
 fn mbufs_range() {
-    one(
-        &dataplane("mbufs = 63"),
-        8,
-        9,
-        "dataplane.mbufs",
-        OutOfRange,
-        "allowed: 64..=16777215",
-    );
-    one(
-        &dataplane("mbufs = 16777216"),
-        8,
-        9,
-        "dataplane.mbufs",
-        OutOfRange,
-        "16777216",
-    );
+    one(&dataplane("mbufs = 63"), 8, 9, "dataplane.mbufs", OutOfRange, "allowed: 64..=16777215");
+    one(&dataplane("mbufs = 16777216"), 8, 9, "dataplane.mbufs", OutOfRange, "16777216");
 }
 
 #[test]
 fn mbuf_cache_must_fit_the_pool() {
     // 512 * 1.5 = 768 > 700.
     let text = dataplane("mbufs = 700\nmbuf_cache = 512");
-    one(
-        &text,
-        9,
-        14,
-        "dataplane.mbuf_cache",
-        Conflict,
-        "mbuf_cache * 1.5 <= mbufs",
-    );
+    one(&text, 9, 14, "dataplane.mbuf_cache", Conflict, "mbuf_cache * 1.5 <= mbufs");
     // Both boundaries at once: 130 * 1.5 = 195 mbufs, and the rings need exactly
     // 32 rx + 32 tx + (130 cache + 1 burst) = 195.
-    let tight =
-        "mbufs = 195\nmbuf_cache = 130\nrx_descriptors = 32\ntx_descriptors = 32\nburst_size = 1";
+    let tight = "mbufs = 195\nmbuf_cache = 130\nrx_descriptors = 32\ntx_descriptors = 32\nburst_size = 1";
     assert_eq!(ok(&dataplane(tight)).min_mbufs(), 195);
     one(
         &dataplane(&tight.replace("130", "131")),
@@ -359,14 +237,7 @@ fn mbuf_cache_must_fit_the_pool() {
     );
     // 1000 mbufs are enough for the default cache but not for the default rings.
     let text = dataplane("mbufs = 1000");
-    let e = one(
-        &text,
-        8,
-        9,
-        "dataplane.mbufs",
-        Conflict,
-        "cannot fill every ring",
-    );
+    let e = one(&text, 8, 9, "dataplane.mbufs", Conflict, "cannot fill every ring");
     assert!(e.message.contains("at least 2336"), "{e}"); // 1024 + 1024 + 256 + 32
 }
 
@@ -375,14 +246,7 @@ fn mbuf_cache_conflict_reported_at_dataplane_header_when_key_absent() {
     let text = dataplane("mbufs = 300\nrx_descriptors = 32\ntx_descriptors = 32");
     // 256 default cache * 1.5 = 384 > 300: the problem is mbuf_cache's default, reported at
     // the table header.
-    one(
-        &text,
-        7,
-        1,
-        "dataplane.mbuf_cache",
-        Conflict,
-        "mbuf_cache 256 is too large for 300 mbufs",
-    );
+    one(&text, 7, 1, "dataplane.mbuf_cache", Conflict, "mbuf_cache 256 is too large for 300 mbufs");
 }
 
 #[test]
@@ -407,21 +271,12 @@ fn mbuf_pool_must_fill_all_rings() {
     assert!(e.message.contains("8191 mbufs"), "{e}");
     let cfg = ok(&text.replace("lcores = [0, 1]", "lcores = [0, 1]\nmbufs = 8768"));
     assert_eq!(cfg.min_mbufs(), 8768);
-    one(
-        &text.replace("lcores = [0, 1]", "lcores = [0, 1]\nmbufs = 8767"),
-        6,
-        9,
-        "dataplane.mbufs",
-        Conflict,
-        "8768",
-    );
+    one(&text.replace("lcores = [0, 1]", "lcores = [0, 1]\nmbufs = 8767"), 6, 9, "dataplane.mbufs", Conflict, "8768");
 }
 
 #[test]
 fn default_pool_without_dataplane_table_is_sized_for_the_ports() {
-    let ports: String = (0..4)
-        .map(|i| format!("[[ports]]\nname = \"p{i}\"\ndevice = \"net_ring{i}\"\n"))
-        .collect();
+    let ports: String = (0..4).map(|i| format!("[[ports]]\nname = \"p{i}\"\ndevice = \"net_ring{i}\"\n")).collect();
     // 4 x (1024 + 1024) + 288 = 8480 > 8191 (the default pool): sized to 16383.
     let cfg = ok(&format!("{NODE}{ports}"));
     assert_eq!(cfg.min_mbufs(), 8480);
@@ -433,49 +288,24 @@ fn default_pool_without_dataplane_table_is_sized_for_the_ports() {
 #[test]
 fn at_least_one_port() {
     one(NODE, 1, 1, "ports", Empty, "at least one [[ports]] entry");
-    one(
-        &format!("ports = []\n{NODE}"),
-        1,
-        9,
-        "ports",
-        Empty,
-        "at least one",
-    );
+    one(&format!("ports = []\n{NODE}"), 1, 9, "ports", Empty, "at least one");
 }
 
 #[test]
 fn at_most_32_ports() {
-    let ports: String = (0..33)
-        .map(|i| format!("[[ports]]\nname = \"p{i}\"\ndevice = \"net_null{i}\"\n"))
-        .collect();
+    let ports: String = (0..33).map(|i| format!("[[ports]]\nname = \"p{i}\"\ndevice = \"net_null{i}\"\n")).collect();
     let text = format!("{NODE}[dataplane]\nmbufs = 16777215\n{ports}");
     // Port 32 starts at line 6 + 32 * 3 = 102.
     one(&text, 102, 1, "ports[32]", OutOfRange, "at most 32");
-    let ok32: String = ports
-        .lines()
-        .take(32 * 3)
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(
-        ok(&format!("{NODE}[dataplane]\nmbufs = 16777215\n{ok32}"))
-            .ports
-            .len(),
-        limits::MAX_PORTS
-    );
+    let ok32: String = ports.lines().take(32 * 3).map(|l| format!("{l}\n")).collect();
+    assert_eq!(ok(&format!("{NODE}[dataplane]\nmbufs = 16777215\n{ok32}")).ports.len(), limits::MAX_PORTS);
 }
 
 #[test]
 fn port_names() {
     for bad in ["p 0", "", "p.0", "ä", &"x".repeat(33)] {
         let text = NODE_PORT.replace("\"p0\"", &format!("{bad:?}"));
-        one(
-            &text,
-            5,
-            8,
-            "ports[0].name",
-            InvalidValue,
-            "invalid port name",
-        );
+        one(&text, 5, 8, "ports[0].name", InvalidValue, "invalid port name");
     }
     ok(&NODE_PORT.replace("\"p0\"", &format!("{:?}", "Ab_9-".repeat(6) + "xy")));
 }
@@ -483,14 +313,7 @@ fn port_names() {
 #[test]
 fn duplicate_port_names() {
     let text = format!("{NODE_PORT}[[ports]]\nname = \"p0\"\ndevice = \"net_ring1\"\n");
-    one(
-        &text,
-        8,
-        8,
-        "ports[1].name",
-        Duplicate,
-        "duplicate port name \"p0\" (first defined at line 5)",
-    );
+    one(&text, 8, 8, "ports[1].name", Duplicate, "duplicate port name \"p0\" (first defined at line 5)");
 }
 
 #[test]
@@ -514,10 +337,7 @@ fn invalid_devices() {
             continue;
         }
         let e = one(&text, 6, 10, "ports[0].device", InvalidValue, fragment);
-        assert!(
-            e.message.starts_with(&format!("invalid device {dev:?}: ")),
-            "{e}"
-        );
+        assert!(e.message.starts_with(&format!("invalid device {dev:?}: ")), "{e}");
     }
 }
 
@@ -526,14 +346,7 @@ fn duplicate_vdev_names_even_with_different_args() {
     let text = format!(
         "{NODE}[[ports]]\nname = \"a\"\ndevice = \"net_tap0,iface=x\"\n[[ports]]\nname = \"b\"\ndevice = \"net_tap0,iface=y\"\n"
     );
-    one(
-        &text,
-        9,
-        10,
-        "ports[1].device",
-        Duplicate,
-        "duplicate device \"net_tap0\" (first used at line 6)",
-    );
+    one(&text, 9, 10, "ports[1].device", Duplicate, "duplicate device \"net_tap0\" (first used at line 6)");
     // Different instance numbers are different devices.
     ok(&text.replace("net_tap0,iface=y", "net_tap1,iface=y"));
 }
@@ -543,56 +356,27 @@ fn duplicate_pci_addresses_after_normalisation() {
     let text = format!(
         "{NODE}[[ports]]\nname = \"a\"\ndevice = \"0000:01:00.0\"\n[[ports]]\nname = \"b\"\ndevice = \"01:00.0\"\n"
     );
-    one(
-        &text,
-        9,
-        10,
-        "ports[1].device",
-        Duplicate,
-        "duplicate device \"0000:01:00.0\"",
-    );
+    one(&text, 9, 10, "ports[1].device", Duplicate, "duplicate device \"0000:01:00.0\"");
 }
 
 #[test]
 fn pci_device_conflicts_with_no_pci() {
-    let text = format!(
-        "{NODE}[eal]\nargs = [\"--no-pci\"]\n[[ports]]\nname = \"a\"\ndevice = \"0000:01:00.0\"\n"
-    );
+    let text = format!("{NODE}[eal]\nargs = [\"--no-pci\"]\n[[ports]]\nname = \"a\"\ndevice = \"0000:01:00.0\"\n");
     one(&text, 8, 10, "ports[0].device", Conflict, "\"--no-pci\"");
     ok(&text.replace("[\"--no-pci\"]", "[]"));
 }
 
 #[test]
 fn port_device_must_not_be_repeated_in_eal_args() {
-    let text = format!("{NODE}[eal]\nargs = [\"--vdev\", \"net_ring0,x=1\"]\n[[ports]]\nname = \"a\"\ndevice = \"net_ring0\"\n");
-    one(
-        &text,
-        8,
-        10,
-        "ports[0].device",
-        Conflict,
-        "device \"net_ring0\" is also given in eal.args[1]",
-    );
     let text = format!(
-        "{NODE}[eal]\nargs = [\"-a01:00.0\"]\n[[ports]]\nname = \"a\"\ndevice = \"0000:01:00.0\"\n"
+        "{NODE}[eal]\nargs = [\"--vdev\", \"net_ring0,x=1\"]\n[[ports]]\nname = \"a\"\ndevice = \"net_ring0\"\n"
     );
-    one(
-        &text,
-        8,
-        10,
-        "ports[0].device",
-        Conflict,
-        "also given in eal.args[0]",
-    );
-    let text = format!("{NODE}[eal]\nargs = [\"--allow=0000:01:00.0,x=y\"]\n[[ports]]\nname = \"a\"\ndevice = \"01:00.0\"\n");
-    one(
-        &text,
-        8,
-        10,
-        "ports[0].device",
-        Conflict,
-        "also given in eal.args[0]",
-    );
+    one(&text, 8, 10, "ports[0].device", Conflict, "device \"net_ring0\" is also given in eal.args[1]");
+    let text = format!("{NODE}[eal]\nargs = [\"-a01:00.0\"]\n[[ports]]\nname = \"a\"\ndevice = \"0000:01:00.0\"\n");
+    one(&text, 8, 10, "ports[0].device", Conflict, "also given in eal.args[0]");
+    let text =
+        format!("{NODE}[eal]\nargs = [\"--allow=0000:01:00.0,x=y\"]\n[[ports]]\nname = \"a\"\ndevice = \"01:00.0\"\n");
+    one(&text, 8, 10, "ports[0].device", Conflict, "also given in eal.args[0]");
     // Other devices in eal.args are fine (e.g. a vdev that is not a port).
     ok(&format!("{NODE}[eal]\nargs = [\"--vdev=net_null9\", \"-a\", \"0000:02:00.0\"]\n[[ports]]\nname = \"a\"\ndevice = \"net_ring0\"\n"));
 }
@@ -600,12 +384,8 @@ fn port_device_must_not_be_repeated_in_eal_args() {
 #[test]
 fn port_numbers() {
     for (key, lo, hi) in [("rx_queues", 1, 16), ("mtu", 68, 9600)] {
-        ok(&format!(
-            "{NODE_PORT}{key} = {lo}\n[dataplane]\nmbufs = 65535\n"
-        ));
-        ok(&format!(
-            "{NODE_PORT}{key} = {hi}\n[dataplane]\nmbufs = 65535\n"
-        ));
+        ok(&format!("{NODE_PORT}{key} = {lo}\n[dataplane]\nmbufs = 65535\n"));
+        ok(&format!("{NODE_PORT}{key} = {hi}\n[dataplane]\nmbufs = 65535\n"));
         for bad in [lo - 1, hi + 1] {
             one(
                 &format!("{NODE_PORT}{key} = {bad}\n"),
@@ -632,14 +412,7 @@ fn dispatch_modes() {
         InvalidValue,
         "unknown dispatch mode \"rss\": expected \"queues\" or \"flow-label\"",
     );
-    one(
-        &format!("{NODE_PORT}dispatch = \"flow_label\"\n"),
-        7,
-        12,
-        "ports[0].dispatch",
-        InvalidValue,
-        "flow-label",
-    );
+    one(&format!("{NODE_PORT}dispatch = \"flow_label\"\n"), 7, 12, "ports[0].dispatch", InvalidValue, "flow-label");
 }
 
 // ----------------------------------------------------------------------------- neighbors
@@ -647,9 +420,7 @@ fn dispatch_modes() {
 fn neighbors(entries: &[(&str, &str)]) -> String {
     let mut t = NODE_PORT.to_owned();
     for (name, mac) in entries {
-        t.push_str(&format!(
-            "  [[ports.neighbors]]\n  name = \"{name}\"\n  mac = \"{mac}\"\n"
-        ));
+        t.push_str(&format!("  [[ports.neighbors]]\n  name = \"{name}\"\n  mac = \"{mac}\"\n"));
     }
     t
 }
@@ -661,45 +432,19 @@ fn neighbor_macs() {
         ("02:00:00:00:00", "malformed MAC address"),
         ("02:00:00:00:00:01:02", "malformed"),
         ("02:00-00:00:00:01", "malformed"),
-        (
-            "01:00:5e:00:00:01",
-            "must be unicast, this is a multicast address",
-        ),
+        ("01:00:5e:00:00:01", "must be unicast, this is a multicast address"),
         ("33:33:00:00:00:01", "multicast"),
         ("ff:ff:ff:ff:ff:ff", "broadcast"),
         ("00:00:00:00:00:00", "all-zero"),
     ];
     for (mac, fragment) in cases {
-        let e = one(
-            &neighbors(&[("n1", mac)]),
-            9,
-            9,
-            "ports[0].neighbors[0].mac",
-            InvalidValue,
-            fragment,
-        );
-        assert_eq!(
-            e.to_string(),
-            format!("test.toml:9:9: `ports[0].neighbors[0].mac`: {}", e.message)
-        );
-        assert!(
-            e.message
-                .starts_with(&format!("invalid MAC address {mac:?}: ")),
-            "{e}"
-        );
+        let e = one(&neighbors(&[("n1", mac)]), 9, 9, "ports[0].neighbors[0].mac", InvalidValue, fragment);
+        assert_eq!(e.to_string(), format!("test.toml:9:9: `ports[0].neighbors[0].mac`: {}", e.message));
+        assert!(e.message.starts_with(&format!("invalid MAC address {mac:?}: ")), "{e}");
     }
-    let cfg = ok(&neighbors(&[
-        ("n1", "02-00-00-00-00-0A"),
-        ("n2", "00:1b:21:3a:4f:90"),
-    ]));
-    assert_eq!(
-        cfg.ports[0].neighbors[0].mac.to_string(),
-        "02:00:00:00:00:0a"
-    );
-    assert_eq!(
-        cfg.ports[0].neighbors[1].mac.0,
-        [0x00, 0x1b, 0x21, 0x3a, 0x4f, 0x90]
-    );
+    let cfg = ok(&neighbors(&[("n1", "02-00-00-00-00-0A"), ("n2", "00:1b:21:3a:4f:90")]));
+    assert_eq!(cfg.ports[0].neighbors[0].mac.to_string(), "02:00:00:00:00:0a");
+    assert_eq!(cfg.ports[0].neighbors[1].mac.0, [0x00, 0x1b, 0x21, 0x3a, 0x4f, 0x90]);
 }
 
 #[test]
@@ -716,11 +461,7 @@ fn neighbor_names() {
 
 #[test]
 fn duplicate_neighbors_within_a_port() {
-    let text = neighbors(&[
-        ("a", "02:00:00:00:00:01"),
-        ("b", "02:00:00:00:00:02"),
-        ("a", "02:00:00:00:00:03"),
-    ]);
+    let text = neighbors(&[("a", "02:00:00:00:00:01"), ("b", "02:00:00:00:00:02"), ("a", "02:00:00:00:00:03")]);
     one(
         &text,
         14,
@@ -747,10 +488,7 @@ fn same_neighbor_name_and_mac_on_different_ports_is_fine() {
         neighbors(&[("a", "02:00:00:00:00:01")])
     );
     let cfg = ok(&text);
-    assert_eq!(
-        cfg.ports[1].neighbor("a").unwrap().mac,
-        cfg.ports[0].neighbors[0].mac
-    );
+    assert_eq!(cfg.ports[1].neighbor("a").unwrap().mac, cfg.ports[0].neighbors[0].mac);
 }
 
 // -------------------------------------------------------------------------------- routes
@@ -790,60 +528,26 @@ fn routes_are_resolved() {
 
 #[test]
 fn route_prefix_must_be_a_name() {
-    let text = format!(
-        "{}{}",
-        topology(),
-        route("B/4", "{ port = \"p0\", neighbor = \"a\" }")
-    );
-    one(
-        &text,
-        17,
-        10,
-        "routes[0].prefix",
-        InvalidValue,
-        "invalid name \"B/4\"",
-    );
+    let text = format!("{}{}", topology(), route("B/4", "{ port = \"p0\", neighbor = \"a\" }"));
+    one(&text, 17, 10, "routes[0].prefix", InvalidValue, "invalid name \"B/4\"");
 }
 
 #[test]
 fn duplicate_route_prefixes_compare_as_names() {
     let hop = "{ port = \"p0\", neighbor = \"a\" }";
-    let text = format!(
-        "{}{}{}",
-        topology(),
-        route("/x/y", hop),
-        route("/%78/y/", hop)
-    );
-    one(
-        &text,
-        20,
-        10,
-        "routes[1].prefix",
-        Duplicate,
-        "duplicate route prefix /x/y (first defined at line 17)",
-    );
+    let text = format!("{}{}{}", topology(), route("/x/y", hop), route("/%78/y/", hop));
+    one(&text, 20, 10, "routes[1].prefix", Duplicate, "duplicate route prefix /x/y (first defined at line 17)");
 }
 
 #[test]
 fn next_hops_must_not_be_empty() {
     let text = format!("{}{}", topology(), route("/a", ""));
-    one(
-        &text,
-        18,
-        13,
-        "routes[0].next_hops",
-        Empty,
-        "at least one next hop",
-    );
+    one(&text, 18, 13, "routes[0].next_hops", Empty, "at least one next hop");
 }
 
 #[test]
 fn next_hop_unknown_port() {
-    let text = format!(
-        "{}{}",
-        topology(),
-        route("/a", "{ port = \"p9\", neighbor = \"a\" }")
-    );
+    let text = format!("{}{}", topology(), route("/a", "{ port = \"p9\", neighbor = \"a\" }"));
     one(
         &text,
         18,
@@ -857,11 +561,7 @@ fn next_hop_unknown_port() {
 #[test]
 fn next_hop_neighbor_of_another_port() {
     // b exists, but on p1, not on p0.
-    let text = format!(
-        "{}{}",
-        topology(),
-        route("/a", "{ port = \"p0\", neighbor = \"b\" }")
-    );
+    let text = format!("{}{}", topology(), route("/a", "{ port = \"p0\", neighbor = \"b\" }"));
     one(
         &text,
         18,
@@ -870,60 +570,34 @@ fn next_hop_neighbor_of_another_port() {
         UnknownReference,
         "port \"p0\" has no neighbor \"b\" (its neighbors: \"a\")",
     );
-    let text = format!(
-        "{NODE_PORT}{}",
-        route("/a", "{ port = \"p0\", neighbor = \"x\" }")
-    );
-    one(
-        &text,
-        9,
-        40,
-        "routes[0].next_hops[0].neighbor",
-        UnknownReference,
-        "(its neighbors: none)",
-    );
+    let text = format!("{NODE_PORT}{}", route("/a", "{ port = \"p0\", neighbor = \"x\" }"));
+    one(&text, 9, 40, "routes[0].next_hops[0].neighbor", UnknownReference, "(its neighbors: none)");
 }
 
 #[test]
 fn next_hop_cost_range() {
     for bad in [0, 65_536, -3] {
-        let text = format!(
-            "{}{}",
-            topology(),
-            route(
-                "/a",
-                &format!("{{ port = \"p0\", neighbor = \"a\", cost = {bad} }}")
-            )
-        );
-        one(
-            &text,
-            18,
-            52,
-            "routes[0].next_hops[0].cost",
-            OutOfRange,
-            "allowed: 1..=65535",
-        );
+        let text =
+            format!("{}{}", topology(), route("/a", &format!("{{ port = \"p0\", neighbor = \"a\", cost = {bad} }}")));
+        one(&text, 18, 52, "routes[0].next_hops[0].cost", OutOfRange, "allowed: 1..=65535");
     }
-    let text = format!(
-        "{}{}",
-        topology(),
-        route("/a", "{ port = \"p0\", neighbor = \"a\", cost = 65535 }")
-    );
+    let text = format!("{}{}", topology(), route("/a", "{ port = \"p0\", neighbor = \"a\", cost = 65535 }"));
     assert_eq!(ok(&text).routes[0].next_hops[0].cost, 65_535);
 }
 
 #[test]
 fn duplicate_next_hop_in_a_route() {
     let hop = "{ port = \"p0\", neighbor = \"a\" }";
-    let text = format!(
-        "{}{}",
-        topology(),
-        route(
-            "/a",
-            &format!("{hop}, {{ port = \"p1\", neighbor = \"b\" }}, {hop}")
-        )
+    let text =
+        format!("{}{}", topology(), route("/a", &format!("{hop}, {{ port = \"p1\", neighbor = \"b\" }}, {hop}")));
+    one(
+        &text,
+        18,
+        80,
+        "routes[0].next_hops[2]",
+        Duplicate,
+        "duplicate next hop (port \"p0\", neighbor \"a\") in this route (first at line 18, column 14)",
     );
-    one(&text, 18, 80, "routes[0].next_hops[2]", Duplicate, "duplicate next hop (port \"p0\", neighbor \"a\") in this route (first at line 18, column 14)");
 }
 
 #[test]
@@ -932,14 +606,7 @@ fn invalid_port_name_does_not_cascade_into_unknown_port_errors() {
         "{NODE}[[ports]]\nname = \"p 0\"\ndevice = \"net_ring0\"\n  [[ports.neighbors]]\n  name = \"a\"\n  mac = \"02:00:00:00:00:01\"\n{}",
         route("/a", "{ port = \"p 0\", neighbor = \"a\" }")
     );
-    one(
-        &text,
-        5,
-        8,
-        "ports[0].name",
-        InvalidValue,
-        "invalid port name",
-    );
+    one(&text, 5, 8, "ports[0].name", InvalidValue, "invalid port name");
 }
 
 // ---------------------------------------------------------------------- many errors at once
@@ -971,10 +638,8 @@ prefix = \"/x\"
 next_hops = []
 ";
     let errs = errors(text);
-    let got: Vec<(usize, &str, dmsc_config::ErrorKind)> = errs
-        .iter()
-        .map(|e| (e.line().unwrap(), e.path.as_str(), e.kind))
-        .collect();
+    let got: Vec<(usize, &str, dmsc_config::ErrorKind)> =
+        errs.iter().map(|e| (e.line().unwrap(), e.path.as_str(), e.kind)).collect();
     assert_eq!(
         got,
         [

@@ -198,10 +198,9 @@ impl Driver {
                     Err(_) => ControlCounters::add(&self.counters.malformed, 1),
                     Ok(f) => match s.router.as_mut() {
                         Some(r) if self.ports[usize::from(port)].routing => {
-                            actions.extend(r.handle(
-                                now,
-                                Input::Received { port, src_mac: f.src_mac, payload: f.payload },
-                            ));
+                            actions.extend(
+                                r.handle(now, Input::Received { port, src_mac: f.src_mac, payload: f.payload }),
+                            );
                         }
                         _ => ControlCounters::add(&self.counters.not_routing, 1),
                     },

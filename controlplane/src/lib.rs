@@ -277,7 +277,8 @@ async fn control_loop(
             break;
         }
         let now = Instant::now();
-        idle_turns = if counters.received.load(Ordering::Relaxed) == received { idle_turns.saturating_add(1) } else { 0 };
+        idle_turns =
+            if counters.received.load(Ordering::Relaxed) == received { idle_turns.saturating_add(1) } else { 0 };
         let period = if idle_turns >= IDLE_TURNS { DRAIN_PERIOD_IDLE } else { DRAIN_PERIOD };
         let wake = deadline.map_or(now + period, |d| (now + period).min(d.max(now + DRAIN_PERIOD)));
         tokio::time::sleep_until(wake.into()).await;

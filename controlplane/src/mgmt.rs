@@ -69,8 +69,7 @@ fn hop_pb(h: &NextHop, names: &[String]) -> pb::NextHop {
 /// # Errors
 /// `InvalidArgument` naming the bad prefix, port or MAC.
 fn parse_update(u: &pb::RouteUpdate, names: &[String]) -> Result<(Name, Option<Vec<NextHop>>), Status> {
-    let prefix: Name =
-        u.prefix.parse().map_err(|e| Status::invalid_argument(format!("prefix {:?}: {e}", u.prefix)))?;
+    let prefix: Name = u.prefix.parse().map_err(|e| Status::invalid_argument(format!("prefix {:?}: {e}", u.prefix)))?;
     if u.remove {
         return Ok((prefix, None));
     }
@@ -84,7 +83,9 @@ fn parse_update(u: &pb::RouteUpdate, names: &[String]) -> Result<(Name, Option<V
         } else {
             names.iter().position(|n| *n == h.port_name)
         }
-        .ok_or_else(|| Status::invalid_argument(format!("route {prefix}: unknown port {:?}/{}", h.port_name, h.port)))?;
+        .ok_or_else(|| {
+            Status::invalid_argument(format!("route {prefix}: unknown port {:?}/{}", h.port_name, h.port))
+        })?;
         let mac: MacAddr =
             h.mac.parse().map_err(|_| Status::invalid_argument(format!("route {prefix}: bad MAC {:?}", h.mac)))?;
         hops.push(NextHop { port: port as u16, mac, cost: h.cost.max(1) });
@@ -344,8 +345,8 @@ impl tonic::codec::Encoder for EncodedEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ControlCounters;
     use crate::routes::RouteTable;
+    use crate::ControlCounters;
     use dmsc_fib::{Fib, FibWriter};
     use prost::Message;
 
@@ -393,7 +394,8 @@ mod tests {
             );
 
             // A replacement, then a field that runs past the end of the message.
-            let r = update_routes_encoded(ch.clone(), one_route("/c", "02:00:00:00:00:03").into()).await.expect("replace");
+            let r =
+                update_routes_encoded(ch.clone(), one_route("/c", "02:00:00:00:00:03").into()).await.expect("replace");
             assert_eq!((r.changed, r.fib_version), (1, 2));
             let e = update_routes_encoded(ch.clone(), bytes::Bytes::from_static(&[0x0a, 0x40, 0x0a])).await;
             assert!(e.is_err(), "truncated request accepted: {e:?}");

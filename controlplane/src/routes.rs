@@ -94,9 +94,8 @@ impl RouteTable {
         // The winner before is read with this source's old route in place,
         // without copying any next hops.
         let old = std::mem::replace(&mut slots[source as usize], hops);
-        let before = ORDER
-            .iter()
-            .find_map(|&s| if s == source { old.as_deref() } else { slots[s as usize].as_deref() });
+        let before =
+            ORDER.iter().find_map(|&s| if s == source { old.as_deref() } else { slots[s as usize].as_deref() });
         let change = match (before, best_of(slots).map(|(_, h)| h)) {
             (b, Some(a)) if b != Some(a) => Some(Some(a.to_vec())),
             (Some(_), None) => Some(None),

@@ -186,20 +186,13 @@ fn main() {
     for v in VARS {
         builder = builder.allowlist_var(v);
     }
-    let bindings = builder
-        .generate()
-        .unwrap_or_else(|e| panic!("bindgen failed on {}: {e}", wrapper_h.display()));
-    bindings
-        .write_to_file(out_dir.join("bindings.rs"))
-        .expect("write bindings.rs");
+    let bindings = builder.generate().unwrap_or_else(|e| panic!("bindgen failed on {}: {e}", wrapper_h.display()));
+    bindings.write_to_file(out_dir.join("bindings.rs")).expect("write bindings.rs");
 
     // The generated wrappers `#include` wrapper.h by absolute path; shim.c by name.
     let extern_c = out_dir.join("extern.c");
     let mut cc = cc::Build::new();
-    cc.file(&extern_c)
-        .file(csrc.join("shim.c"))
-        .include(&csrc)
-        .warnings(true);
+    cc.file(&extern_c).file(csrc.join("shim.c")).include(&csrc).warnings(true);
     for include in &lib.include_paths {
         cc.include(include);
     }
@@ -214,11 +207,7 @@ fn main() {
     if let Some(dir) = pmd_dir(&lib.include_paths) {
         println!("cargo:pmd_dir={dir}");
     }
-    let includes: Vec<String> = lib
-        .include_paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let includes: Vec<String> = lib.include_paths.iter().map(|p| p.display().to_string()).collect();
     println!("cargo:include={}", includes.join(":"));
 }
 
@@ -230,16 +219,8 @@ fn pkg_config_cflags() -> Vec<String> {
         .args(["--cflags", "libdpdk"])
         .output()
         .unwrap_or_else(|e| panic!("running {pkg_config}: {e}"));
-    assert!(
-        out.status.success(),
-        "{pkg_config} --cflags libdpdk failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("pkg-config output is UTF-8")
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect()
+    assert!(out.status.success(), "{pkg_config} --cflags libdpdk failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("pkg-config output is UTF-8").split_whitespace().map(str::to_owned).collect()
 }
 
 /// `RTE_EAL_PMD_PATH` from `rte_build_config.h` in one of the include dirs: the directory

@@ -90,7 +90,9 @@ fn main() -> ExitCode {
                 Some(Ok(dmsc::heap::HeapPages::KernelOff)) => {
                     tracing::info!(thp = ?dmsc::heap::thp_mode(), "transparent huge pages are off in the kernel: heap in 4 KiB pages")
                 }
-                Some(Err(e)) => tracing::warn!(error = %e, "re-executing with the hugetlb tunable failed: heap in 4 KiB pages"),
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "re-executing with the hugetlb tunable failed: heap in 4 KiB pages")
+                }
             }
             match run(&config, exit_when_idle_ms, duration_s, stats_json) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -103,7 +105,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config: &std::path::Path, idle_ms: Option<u64>, duration_s: Option<f64>, stats_json: Option<PathBuf>) -> Result<()> {
+fn run(
+    config: &std::path::Path,
+    idle_ms: Option<u64>,
+    duration_s: Option<f64>,
+    stats_json: Option<PathBuf>,
+) -> Result<()> {
     let cfg = dmsc_config::load(config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = RunOptions {
         exit_when_idle: idle_ms.map(Duration::from_millis),

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-
 pub const DMSCD: &str = env!("CARGO_BIN_EXE_dmscd");
 pub const DMSC: &str = env!("CARGO_BIN_EXE_dmsc");
 
@@ -151,7 +150,6 @@ pub fn wait_until_ready(ns: &str, ifc: &str, limit: Duration) {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
-
 /// Whether this process runs as root (namespaces and taps need it).
 pub fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
@@ -168,7 +166,20 @@ pub fn move_tap_into(ifc: &str, ns: &str, mac: &str) {
 /// that nothing sent afterwards can be missed.
 pub fn start_capture(ns: &str, ifc: &str, count: usize, out: Option<&Path>) -> Proc {
     let count = count.to_string();
-    let mut args = vec!["netns", "exec", ns, DMSC, "capture", "--iface", ifc, "--count", &count, "--timeout-ms", "15000", "--quiet"];
+    let mut args = vec![
+        "netns",
+        "exec",
+        ns,
+        DMSC,
+        "capture",
+        "--iface",
+        ifc,
+        "--count",
+        &count,
+        "--timeout-ms",
+        "15000",
+        "--quiet",
+    ];
     let out = out.map(path_str);
     if let Some(o) = &out {
         args.extend(["--out", o.as_str()]);
@@ -185,7 +196,19 @@ pub fn start_capture(ns: &str, ifc: &str, count: usize, out: Option<&Path>) -> P
 pub fn send_from(ns: &str, ifc: &str, pcap: &Path) {
     let out = run_with_deadline(
         "dmsc send",
-        Command::new("ip").args(["netns", "exec", ns, DMSC, "send", "--iface", ifc, "--pcap", &path_str(pcap), "--rate-pps", "20000"]),
+        Command::new("ip").args([
+            "netns",
+            "exec",
+            ns,
+            DMSC,
+            "send",
+            "--iface",
+            ifc,
+            "--pcap",
+            &path_str(pcap),
+            "--rate-pps",
+            "20000",
+        ]),
         Duration::from_secs(30),
     );
     assert_success("dmsc send", &out);
@@ -215,6 +238,14 @@ pub fn run_until_idle(config: &Path, stats: &Path) -> Output {
 pub fn start_router(config: &Path, stats: &Path) -> Proc {
     Proc::spawn(
         "dmscd",
-        Command::new(DMSCD).args(["run", "--config", &path_str(config), "--duration-s", "60", "--stats-json", &path_str(stats)]),
+        Command::new(DMSCD).args([
+            "run",
+            "--config",
+            &path_str(config),
+            "--duration-s",
+            "60",
+            "--stats-json",
+            &path_str(stats),
+        ]),
     )
 }

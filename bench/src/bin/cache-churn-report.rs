@@ -103,7 +103,14 @@ fn main() {
     println!(
         "{} prefixes, {} components, cache of {} names, {} flows; {} routes replaced every {} lookups \
          (churn set {}); ns per lookup (M lookups/s), median of {}",
-        a.prefixes, a.components, a.cache, flows, a.batch, a.lookups_per_publication, churn.len(), a.repeat
+        a.prefixes,
+        a.components,
+        a.cache,
+        flows,
+        a.batch,
+        a.lookups_per_publication,
+        churn.len(),
+        a.repeat
     );
     println!("| publications | ns per lookup (M/s) | vs none | hits % | publish ms (mean) |");
     println!("|---|---:|---:|---:|---:|");
@@ -183,7 +190,8 @@ fn main() {
     let quiet = median(&mut cells[0]).0;
     for (m, mode) in modes.iter().enumerate() {
         let (ns, hits, publish) = median(&mut cells[m]);
-        let publish = if *mode == Mode::Quiet { "–".to_string() } else { format!("{:.2}", publish.as_secs_f64() * 1e3) };
+        let publish =
+            if *mode == Mode::Quiet { "–".to_string() } else { format!("{:.2}", publish.as_secs_f64() * 1e3) };
         println!("| {} | {:.1} ({:.2}) | {:.2}× | {:.1} | {} |", mode.label(), ns, 1e3 / ns, quiet / ns, hits, publish);
     }
 }

@@ -72,9 +72,7 @@ fn main() {
         let mut cache = LookupCache::new(a.cache);
         for _ in 0..a.repeat.max(1) {
             plain.push(median_ns_per_lookup(a.runs, names.len(), |r| pass(&fib, None, &names[r])));
-            cached.push(median_ns_per_lookup(a.runs, names.len(), |r| {
-                pass(&fib, Some(&mut cache), &names[r])
-            }));
+            cached.push(median_ns_per_lookup(a.runs, names.len(), |r| pass(&fib, Some(&mut cache), &names[r])));
         }
         plain.sort_by(f64::total_cmp);
         cached.sort_by(f64::total_cmp);

@@ -140,7 +140,11 @@ fn main() -> Result<()> {
     }
     let mut base = Topology::load(&args.topology)?;
     for r in [&args.from, &args.to] {
-        ensure!(base.routers.iter().any(|x| &x.name == r && x.pod), "router {r} has no pod in {}", args.topology.display());
+        ensure!(
+            base.routers.iter().any(|x| &x.name == r && x.pod),
+            "router {r} has no pod in {}",
+            args.topology.display()
+        );
     }
     ensure!(
         args.fail == "none" || base.routers.iter().any(|x| x.name == args.fail),
@@ -181,8 +185,9 @@ fn main() -> Result<()> {
     let mut results = Vec::new();
     let mut invalid = 0;
     for run in 1..=args.runs {
-        let r = one_run(&args, &base, &work, &dmscd, &dmsc)
-            .with_context(|| format!("run {run} (router logs were kept under /tmp/dmsc-topo-{}-logs if bring-up failed)", base.name))?;
+        let r = one_run(&args, &base, &work, &dmscd, &dmsc).with_context(|| {
+            format!("run {run} (router logs were kept under /tmp/dmsc-topo-{}-logs if bring-up failed)", base.name)
+        })?;
         let valid = r.before_share >= 0.99;
         println!(
             "{:>3} {:>8} {:>8} {:>6} {:>9.0} {:>14.1} {:>9.1} {:>5} {:>5} {:>10}  {}",
@@ -364,11 +369,8 @@ fn one_run(args: &Args, base: &Topology, work: &Path, dmscd: &Path, dmsc: &Path)
     }
     let received = seen.iter().filter(|s| **s).count();
     let before = (args.rate_pps * args.before_ms.saturating_sub(100) / 1000) as usize;
-    let before_share = if before == 0 {
-        1.0
-    } else {
-        seen.iter().take(before).filter(|s| **s).count() as f64 / before as f64
-    };
+    let before_share =
+        if before == 0 { 1.0 } else { seen.iter().take(before).filter(|s| **s).count() as f64 / before as f64 };
     let longest_gap = seen.split(|s| *s).map(<[bool]>::len).max().unwrap_or(0);
     Ok(RunResult {
         sent: count,

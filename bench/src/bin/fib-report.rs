@@ -20,10 +20,7 @@ use dmsc_wire::name::NameRef;
 
 fn list(args: &[String], flag: &str, default: &[usize]) -> Vec<usize> {
     match args.iter().position(|a| a == flag) {
-        Some(i) => args[i + 1]
-            .split(',')
-            .map(|s| s.parse().expect("number"))
-            .collect(),
+        Some(i) => args[i + 1].split(',').map(|s| s.parse().expect("number")).collect(),
         None => default.to_vec(),
     }
 }
@@ -40,10 +37,7 @@ fn main() {
     let lookups = list(&args, "--lookups", &[1 << 19])[0];
     let sizes = list(&args, "--sizes", &[10_000, 100_000, 1_000_000]);
     let comps = list(&args, "--components", &[4, 8, 16]);
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .map(|i| args[i + 1].clone());
+    let only = args.iter().position(|a| a == "--only").map(|i| args[i + 1].clone());
     let on = |v: &str| only.as_deref().map_or(true, |o| o == v);
     // Median over `repeat` calls of `f` (or infinity when the variant is off).
     let measure = |v: &str, f: &mut dyn FnMut() -> f64| {
@@ -86,9 +80,8 @@ fn main() {
             let burst = measure("burst", &mut || {
                 median_ns_per_lookup(runs, names.len(), |r| burst_pass(&fib, &names[r], false))
             });
-            let burst_nh = measure("nh", &mut || {
-                median_ns_per_lookup(runs, names.len(), |r| burst_pass(&fib, &names[r], true))
-            });
+            let burst_nh =
+                measure("nh", &mut || median_ns_per_lookup(runs, names.len(), |r| burst_pass(&fib, &names[r], true)));
             let hashed = measure("hash", &mut || {
                 median_ns_per_lookup(runs, names.len(), |r| {
                     for n in &names[r] {

@@ -54,9 +54,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
+use dmsc_bench::churn::{self, ChurnSpec, ChurnSummary, Churner};
 use dmsc_bench::latency::frame::{read_stamp, write_tx_tsc, Stamp, Template};
 use dmsc_bench::latency::pacing::Pacer;
-use dmsc_bench::churn::{self, ChurnSpec, ChurnSummary, Churner};
 use dmsc_bench::latency::router::{
     self, cpu_ticks, Dmscd, DmscdSpec, RouterCounters, StartOptions, CHURN_ALT_MAC, NEIGHBOR_MAC,
 };
@@ -503,7 +503,14 @@ impl Gen {
 
     /// One phase at `rate_pps` (`None`: full blast) for `d`, then a drain of `drain`.
     /// `sent_end` runs when sending ends, before the drain.
-    fn phase(&mut self, rate_pps: Option<f64>, d: Duration, drain: Duration, stop: &AtomicBool, sent_end: &mut dyn FnMut()) -> TrialResult {
+    fn phase(
+        &mut self,
+        rate_pps: Option<f64>,
+        d: Duration,
+        drain: Duration,
+        stop: &AtomicBool,
+        sent_end: &mut dyn FnMut(),
+    ) -> TrialResult {
         let trial = self.next_trial;
         self.next_trial = self.next_trial.wrapping_add(1);
         let mut st = RxState::idle(trial, self.hz);
@@ -591,7 +598,14 @@ impl Gen {
     /// with `churn`, the churn runs from before the warm-up to the end of the drain. Also
     /// returns the share of a core this process and dmscd got while measured, how often
     /// dmscd's lcore was preempted and its control thread's CPU time.
-    fn trial(&mut self, args: &Args, rate_pps: Option<f64>, measure_s: f64, stop: &AtomicBool, churn: Option<&ChurnCtx>) -> Result<Trial> {
+    fn trial(
+        &mut self,
+        args: &Args,
+        rate_pps: Option<f64>,
+        measure_s: f64,
+        stop: &AtomicBool,
+        churn: Option<&ChurnCtx>,
+    ) -> Result<Trial> {
         let pids = [std::process::id(), self.router_pid];
         let waited = wait_quiet(args.quiet_wait_s, pids, stop);
         let running = churn.map(|c| c.churner.start(c.spec.clone())).transpose()?;
@@ -599,9 +613,7 @@ impl Gen {
             self.phase(rate_pps, Duration::from_secs_f64(args.warmup_s), Duration::ZERO, stop, &mut || {});
         }
         let (rp, ctid) = (self.router_pid, self.control_tid);
-        let threads = move || {
-            (churn::thread_preemptions(rp, rp), ctid.and_then(|t| churn::thread_cpu_ticks(rp, t)))
-        };
+        let threads = move || (churn::thread_preemptions(rp, rp), ctid.and_then(|t| churn::thread_cpu_ticks(rp, t)));
         let before = pids.map(cpu_ticks);
         let busy_before = busy_ticks();
         let threads_before = threads();
@@ -610,13 +622,19 @@ impl Gen {
         let mut busy_after = None;
         let mut threads_after = (None, None);
         let mut dt = 0.0;
-        let r = self.phase(rate_pps, Duration::from_secs_f64(measure_s), Duration::from_millis(args.drain_ms), stop, &mut || {
-            // The drain is left out of the window (this process then only receives).
-            after = pids.map(cpu_ticks);
-            busy_after = busy_ticks();
-            threads_after = threads();
-            dt = t0.elapsed().as_secs_f64();
-        });
+        let r = self.phase(
+            rate_pps,
+            Duration::from_secs_f64(measure_s),
+            Duration::from_millis(args.drain_ms),
+            stop,
+            &mut || {
+                // The drain is left out of the window (this process then only receives).
+                after = pids.map(cpu_ticks);
+                busy_after = busy_ticks();
+                threads_after = threads();
+                dt = t0.elapsed().as_secs_f64();
+            },
+        );
         let churn = running.map(|r| r.stop()).transpose()?;
         let share = |i: usize| Some(after[i]?.saturating_sub(before[i]?) as f64 / 100.0 / dt);
         let cpu = CpuShare {
@@ -669,7 +687,12 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         })
         .collect::<Result<_, _>>()?;
     let frame_len = templates.iter().map(Template::len).max().unwrap_or(0);
-    eprintln!("prepared {} routes, {} names, frames of {frame_len} bytes in {:.1} s", args.fib, names.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "prepared {} routes, {} names, frames of {frame_len} bytes in {:.1} s",
+        args.fib,
+        names.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let (in_sock, out_sock) = (work.join("a.sock"), work.join("b.sock"));
     let gen_mem = match args.gen_mem.as_str() {
@@ -893,7 +916,12 @@ fn setup_churn(args: &Args, churner: Churner, spec: &DmscdSpec, dmscd_pid: u32, 
     );
     let control = churn::thread_named(dmscd_pid, "dmsc-control").map(|t| (dmscd_pid, t));
     let hops = [churn::hop("p1", NEIGHBOR_MAC), churn::hop("p1", CHURN_ALT_MAC)];
-    Ok(ChurnCtx { churner, spec: ChurnSpec { rate_rps: args.churn_opts.churn, batch, hops, control }, installed: inst.changed, probe })
+    Ok(ChurnCtx {
+        churner,
+        spec: ChurnSpec { rate_rps: args.churn_opts.churn, batch, hops, control },
+        installed: inst.changed,
+        probe,
+    })
 }
 
 /// After the trials: dmscd's `fib_changes` must equal what the install and the churn's
@@ -936,7 +964,10 @@ fn smoke_trial_problems(what: &str, t: &TrialResult, problems: &mut Vec<String>)
         problems.push(format!("{what}: no traffic flowed (sent {}, received {})", s.sent, s.distinct));
     }
     if s.sent != s.distinct + s.lost || s.lost != s.lost_by_gaps {
-        problems.push(format!("{what}: sent {} ≠ received {} + lost {} (lost by gaps {})", s.sent, s.distinct, s.lost, s.lost_by_gaps));
+        problems.push(format!(
+            "{what}: sent {} ≠ received {} + lost {} (lost by gaps {})",
+            s.sent, s.distinct, s.lost, s.lost_by_gaps
+        ));
     }
     if s.duplicates + s.out_of_range + t.foreign + t.nonpositive > 0 {
         problems.push(format!(
@@ -946,7 +977,8 @@ fn smoke_trial_problems(what: &str, t: &TrialResult, problems: &mut Vec<String>)
     }
     match t.percentiles() {
         Some(p) if p.min_us > 0.0 && p.max_us < SMOKE_MAX_LATENCY_US => {}
-        Some(p) => problems.push(format!("{what}: latency out of (0, {SMOKE_MAX_LATENCY_US} µs): min {} max {}", p.min_us, p.max_us)),
+        Some(p) => problems
+            .push(format!("{what}: latency out of (0, {SMOKE_MAX_LATENCY_US} µs): min {} max {}", p.min_us, p.max_us)),
         None => problems.push(format!("{what}: no latency sample")),
     }
     if t.rx_windows.iter().sum::<u64>() > s.distinct {
@@ -988,7 +1020,8 @@ fn smoke(args: &Args, gen: &mut Gen, stop: &AtomicBool, churn: Option<&ChurnCtx>
             problems.push(format!("churn: no received frame carried the second next hop's MAC {CHURN_ALT_MAC}"));
         }
         if t.r.seq.distinct * 2 < t.r.seq.sent {
-            problems.push(format!("low rate with churn: only {} of {} packets arrived", t.r.seq.distinct, t.r.seq.sent));
+            problems
+                .push(format!("low rate with churn: only {} of {} packets arrived", t.r.seq.distinct, t.r.seq.sent));
         }
     }
     ensure!(problems.is_empty(), "smoke: {}", problems.join("; "));
@@ -1142,7 +1175,10 @@ fn measure(args: &Args, gen: &mut Gen, stop: &AtomicBool, dmscd: &mut Dmscd, chu
                 eprintln!("run {run}: {load:>3} % ({:.3} Mpps){tag}: {} | {}", rate / 1e6, t.r.line(), t.cpu.text());
                 show_churn(&t);
                 if t.r.offered_pps() < 0.98 * rate {
-                    eprintln!("  note: offered {:.3} Mpps, below the target: the generator fell behind", t.r.offered_pps() / 1e6);
+                    eprintln!(
+                        "  note: offered {:.3} Mpps, below the target: the generator fell behind",
+                        t.r.offered_pps() / 1e6
+                    );
                 }
                 if with {
                     crows[i].push(t);
@@ -1174,7 +1210,9 @@ fn measure(args: &Args, gen: &mut Gen, stop: &AtomicBool, dmscd: &mut Dmscd, chu
             args.warmup_s,
             if churn.is_some() { ", without churn" } else { "" }
         );
-        println!("| load | offered Mpps | received Mpps | p50 | p99 | p99.9 | max | lost (all runs) | undisturbed runs |");
+        println!(
+            "| load | offered Mpps | received Mpps | p50 | p99 | p99.9 | max | lost (all runs) | undisturbed runs |"
+        );
         println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let table = |label: String, ts: &[Trial]| {
             let maxv = ts.iter().map(|t| pct(&t.r).max_us).fold(0.0, f64::max);
@@ -1212,7 +1250,12 @@ fn measure(args: &Args, gen: &mut Gen, stop: &AtomicBool, dmscd: &mut Dmscd, chu
         // Ceiling: the median R_max (the search's resolution is 1 % of it). Without churn.
         let base = rmax_med;
         let mut search = LossSearch::new(base, base * args.resolution_pct / 100.0);
-        eprintln!("loss search: ceiling {:.3} Mpps, resolution {:.3} Mpps, {} s trials", base / 1e6, base * args.resolution_pct / 1e8, args.duration_s);
+        eprintln!(
+            "loss search: ceiling {:.3} Mpps, resolution {:.3} Mpps, {} s trials",
+            base / 1e6,
+            base * args.resolution_pct / 1e8,
+            args.duration_s
+        );
         let mut best: Option<TrialResult> = None;
         while let Some(rate) = search.next_rate() {
             alive(dmscd)?;

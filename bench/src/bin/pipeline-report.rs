@@ -80,9 +80,7 @@ fn main() -> anyhow::Result<()> {
     let w = Workload::new(a.prefixes, a.components, FRAMES, 42);
     let names: Vec<Name> = w.names().iter().map(|n| n.to_owned()).collect();
     let fib = Fib::build(w.routes.iter().cloned())?;
-    let ports = (0..4)
-        .map(|p| PortInfo { mac: MacAddr([2, 0, 0, 0, 0x0d, p]), mtu: 9000 })
-        .collect();
+    let ports = (0..4).map(|p| PortInfo { mac: MacAddr([2, 0, 0, 0, 0x0d, p]), mtu: 9000 }).collect();
     let pipeline = Pipeline::new(ethernet::DEFAULT_ETHERTYPE, ports, "/bench/router".parse()?, 64);
     let spec = GenSpec::default();
     println!(
@@ -96,7 +94,8 @@ fn main() -> anyhow::Result<()> {
         let mut store = vec![0u8; FRAMES * SLOT_BYTES];
         let mut lens = Vec::with_capacity(FRAMES);
         for i in 0..FRAMES {
-            let frame = request_frame(&spec, &names[i % flows], i as u32, packet::DEFAULT_HOP_LIMIT, FRAME_BYTES, i as u64)?;
+            let frame =
+                request_frame(&spec, &names[i % flows], i as u32, packet::DEFAULT_HOP_LIMIT, FRAME_BYTES, i as u64)?;
             anyhow::ensure!(frame.len() <= SLOT_BYTES, "{} components make {}-byte frames", a.components, frame.len());
             Packet::new_checked(&frame[ethernet::HEADER_LEN..])?;
             store[i * SLOT_BYTES..][..frame.len()].copy_from_slice(&frame);

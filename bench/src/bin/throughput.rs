@@ -200,10 +200,8 @@ fn run(mut args: Args) -> Result<()> {
         None => std::env::current_exe()?.parent().context("program directory")?.to_path_buf(),
     };
     check_prerequisites(&args, &bin_dir)?;
-    let work = args
-        .work_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("/run/dmsc-bench/{}", std::process::id())));
+    let work =
+        args.work_dir.clone().unwrap_or_else(|| PathBuf::from(format!("/run/dmsc-bench/{}", std::process::id())));
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
     let result = bench(&args, &bin_dir, &work);
     cleanup_runtime_dirs();
@@ -228,11 +226,12 @@ fn check_prerequisites(args: &Args, bin_dir: &Path) -> Result<()> {
             missing.push(format!("`{tool}` not in PATH (Debian: apt-get install dpdk coreutils)"));
         }
     }
-    let pmd_dirs: Vec<PathBuf> = ["/usr/lib/x86_64-linux-gnu/dpdk", "/usr/lib/aarch64-linux-gnu/dpdk", "/usr/local/lib/dpdk"]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flat_map(|rd| rd.flatten().map(|e| e.path()))
-        .collect();
+    let pmd_dirs: Vec<PathBuf> =
+        ["/usr/lib/x86_64-linux-gnu/dpdk", "/usr/lib/aarch64-linux-gnu/dpdk", "/usr/local/lib/dpdk"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flat_map(|rd| rd.flatten().map(|e| e.path()))
+            .collect();
     for pmd in ["librte_net_memif.so", "librte_net_pcap.so", "librte_net_null.so"] {
         if !pmd_dirs.iter().any(|d| d.join(pmd).exists()) {
             missing.push(format!("DPDK driver {pmd} not found (Debian: apt-get install dpdk; dpdk-dev)"));
@@ -464,7 +463,13 @@ fn start_router(args: &Args, bin_dir: &Path, work: &Path, which: Router, run: us
             .iter()
             .map(|s| s.to_string())
             .collect();
-            let mut t = Testpmd::spawn("baseline testpmd", &eal, &app, &work.join(format!("fwd-{run}.log")), Duration::from_secs(30))?;
+            let mut t = Testpmd::spawn(
+                "baseline testpmd",
+                &eal,
+                &app,
+                &work.join(format!("fwd-{run}.log")),
+                Duration::from_secs(30),
+            )?;
             t.start()?;
             Ok(RouterProc::Testpmd(t))
         }
@@ -487,7 +492,11 @@ fn stop_router(r: RouterProc, work: &Path, run: usize) -> Result<RouterCounters>
                 }
                 std::thread::sleep(Duration::from_millis(10));
             };
-            ensure!(status.success(), "dmscd exited with {status}; see {}", work.join(format!("dmscd-{run}.log")).display());
+            ensure!(
+                status.success(),
+                "dmscd exited with {status}; see {}",
+                work.join(format!("dmscd-{run}.log")).display()
+            );
             let path = work.join(format!("dmscd-{run}.json"));
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             router::parse_counters(&text)
@@ -589,7 +598,8 @@ fn one_run(
         "--disable-link-check".into(),
         format!("--total-num-mbufs={}", pcap_frames + 16384),
     ];
-    let mut gen = Testpmd::spawn("generator testpmd", &eal, &app, &work.join(format!("gen-{run}.log")), Duration::from_secs(60))?;
+    let mut gen =
+        Testpmd::spawn("generator testpmd", &eal, &app, &work.join(format!("gen-{run}.log")), Duration::from_secs(60))?;
     let router = start_router(args, bin_dir, work, which, run)?;
     let router_pid = match &router {
         RouterProc::Dmscd(p) => p.0.id(),
@@ -706,7 +716,12 @@ fn churn_setup(args: &Args, c: &ChurnCtx, work: &Path, dmscd_pid: u32) -> Result
     c.churner.connect(&work.join("mgmt.sock"), Duration::from_secs(10))?;
     let inst = c.churner.install(churn::hop("p1", NEIGHBOR_MAC), INSTALL_BATCH)?;
     c.churner.reset();
-    ensure!(inst.changed == inst.routes, "churn set: {} routes installed, {} FIB entries changed", inst.routes, inst.changed);
+    ensure!(
+        inst.changed == inst.routes,
+        "churn set: {} routes installed, {} FIB entries changed",
+        inst.routes,
+        inst.changed
+    );
     let fib = c.churner.show_fib(&c.probe, 1)?;
     let source = fib.routes.first().filter(|r| r.prefix == c.probe).map(|r| r.source.clone()).unwrap_or_default();
     ensure!(source == "api", "route {} has source {source:?} after the API install", c.probe);
@@ -727,7 +742,12 @@ fn churn_setup(args: &Args, c: &ChurnCtx, work: &Path, dmscd_pid: u32) -> Result
 }
 
 /// The churn window: churn for half a warm-up, then `--measure-s` measured at the sink.
-fn churn_measure(args: &Args, gen: &mut Testpmd, churn: Option<&ChurnCtx>, spec: Option<&ChurnSpec>) -> Result<ChurnWindow> {
+fn churn_measure(
+    args: &Args,
+    gen: &mut Testpmd,
+    churn: Option<&ChurnCtx>,
+    spec: Option<&ChurnSpec>,
+) -> Result<ChurnWindow> {
     let (c, spec) = churn.zip(spec).context("churn window without a churn")?;
     let running = c.churner.start(spec.clone())?;
     std::thread::sleep(Duration::from_secs_f64(args.warmup_s / 2.0));
@@ -824,7 +844,8 @@ fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
     let windows: Vec<&ChurnWindow> = dmscd.iter().filter_map(|d| d.churn.as_ref()).collect();
     if !windows.is_empty() {
         let (m, lo, hi) = stats(&windows.iter().map(|w| w.sink_pps / 1e6).collect::<Vec<_>>());
-        let (r, rlo, rhi) = stats(&dmscd.iter().filter_map(|d| Some(d.churn.as_ref()?.sink_pps / d.sink_pps)).collect::<Vec<_>>());
+        let (r, rlo, rhi) =
+            stats(&dmscd.iter().filter_map(|d| Some(d.churn.as_ref()?.sink_pps / d.sink_pps)).collect::<Vec<_>>());
         let (a, alo, ahi) = stats(&windows.iter().map(|w| w.summary.achieved_rps()).collect::<Vec<_>>());
         let (p, _, _) = stats(&windows.iter().map(|w| w.summary.publish_us().p50).collect::<Vec<_>>());
         let pmax = windows.iter().map(|w| w.summary.publish_us().max).fold(0.0, f64::max);
@@ -859,7 +880,13 @@ fn bench(args: &Args, bin_dir: &Path, work: &Path) -> Result<()> {
     // router: their median is printed separately.
     let clean = |s: &[Sample]| -> Vec<f64> { s.iter().filter(|x| x.clean()).map(|x| x.sink_pps / 1e6).collect() };
     let (cd, cb) = (clean(&dmscd), clean(&base));
-    let med = |v: &[f64]| if v.is_empty() { "–".to_owned() } else { format!("{:.3} Mpps (max {:.3})", stats(v).0, stats(v).2) };
+    let med = |v: &[f64]| {
+        if v.is_empty() {
+            "–".to_owned()
+        } else {
+            format!("{:.3} Mpps (max {:.3})", stats(v).0, stats(v).2)
+        }
+    };
     println!(
         "undisturbed runs (generator and router each >= 95 % of their core): dmscd {} of {}: {}; testpmd {} of {}: {}",
         cd.len(),

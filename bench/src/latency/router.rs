@@ -324,7 +324,8 @@ pub fn tail(s: &str, n: usize) -> &str {
 /// The machine's online CPUs as a `taskset` list (`/sys/devices/system/cpu/online`,
 /// e.g. `0-1`).
 pub fn online_cpus() -> Result<String> {
-    let s = std::fs::read_to_string("/sys/devices/system/cpu/online").context("reading /sys/devices/system/cpu/online")?;
+    let s =
+        std::fs::read_to_string("/sys/devices/system/cpu/online").context("reading /sys/devices/system/cpu/online")?;
     Ok(s.trim().to_owned())
 }
 
@@ -410,7 +411,10 @@ mod tests {
         };
         let c = spec.config();
         assert!(c.contains(r#"args = ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", "pfx"]"#), "{c}");
-        assert!(c.contains("lcores = [1]") && c.contains("socket=/w/a.sock\"") && c.contains("socket=/w/b.sock\""), "{c}");
+        assert!(
+            c.contains("lcores = [1]") && c.contains("socket=/w/a.sock\"") && c.contains("socket=/w/b.sock\""),
+            "{c}"
+        );
         let c = spec.config_with(&StartOptions { cpus: None, memif_rsize: Some(14), name_cache: Some(0) });
         assert!(c.contains("socket=/w/a.sock,rsize=14\"") && c.contains("socket=/w/b.sock,rsize=14\""), "{c}");
         assert!(c.contains("stats_interval_s = 0\nname_cache = 0\n") && !spec.config().contains("name_cache"), "{c}");

@@ -230,7 +230,14 @@ mod tests {
         let t = TrialResult {
             target_pps: Some(1000.0),
             duration_s: 2.0,
-            seq: SeqSummary { sent: 1002, received: 1000, distinct: 1000, lost: 2, lost_by_gaps: 2, ..SeqSummary::default() },
+            seq: SeqSummary {
+                sent: 1002,
+                received: 1000,
+                distinct: 1000,
+                lost: 2,
+                lost_by_gaps: 2,
+                ..SeqSummary::default()
+            },
             refused: 3,
             skipped: 0,
             stale: 0,
@@ -252,7 +259,11 @@ mod tests {
         assert!(!t.zero_loss());
         assert!((t.offered_pps() - 502.5).abs() < 1e-9);
         assert!((t.received_pps() - 500.0).abs() < 1e-9);
-        assert!(t.line().contains("lost 5 (refused at input 3, not received 2)") && t.line().contains("p50 500."), "{}", t.line());
+        assert!(
+            t.line().contains("lost 5 (refused at input 3, not received 2)") && t.line().contains("p50 500."),
+            "{}",
+            t.line()
+        );
         let w = t.rx_window_rates().unwrap();
         assert_eq!(w, WindowRates { min_pps: 200.0, median_pps: 400.0 });
         assert!((w.dip() - 0.5).abs() < 1e-12);

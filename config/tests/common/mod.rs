@@ -26,21 +26,9 @@ pub fn errors(text: &str) -> Vec<ConfigError> {
 /// Parses `text`, which must produce exactly one error, at `line`:`column` for field
 /// `path`, of `kind`, whose message contains `fragment`. Returns the error.
 #[track_caller]
-pub fn one(
-    text: &str,
-    line: usize,
-    column: usize,
-    path: &str,
-    kind: ErrorKind,
-    fragment: &str,
-) -> ConfigError {
+pub fn one(text: &str, line: usize, column: usize, path: &str, kind: ErrorKind, fragment: &str) -> ConfigError {
     let errs = errors(text);
-    assert_eq!(
-        errs.len(),
-        1,
-        "expected one error, got:\n{}\n--- in:\n{text}",
-        render(&errs)
-    );
+    assert_eq!(errs.len(), 1, "expected one error, got:\n{}\n--- in:\n{text}", render(&errs));
     let e = errs.into_iter().next().unwrap();
     check(&e, line, column, path, kind, fragment);
     e
@@ -48,29 +36,16 @@ pub fn one(
 
 /// Asserts position, path, kind and message fragment of one error.
 #[track_caller]
-pub fn check(
-    e: &ConfigError,
-    line: usize,
-    column: usize,
-    path: &str,
-    kind: ErrorKind,
-    fragment: &str,
-) {
+pub fn check(e: &ConfigError, line: usize, column: usize, path: &str, kind: ErrorKind, fragment: &str) {
     assert_eq!(
         (e.line(), e.column(), e.path.as_str(), e.kind),
         (Some(line), Some(column), path, kind),
         "wrong error: {e}"
     );
-    assert!(
-        e.message.contains(fragment),
-        "message {:?} lacks {fragment:?}",
-        e.message
-    );
+    assert!(e.message.contains(fragment), "message {:?} lacks {fragment:?}", e.message);
     assert_eq!(e.origin, "test.toml");
 }
 
 pub fn render(errs: &[ConfigError]) -> String {
-    errs.iter()
-        .map(|e| format!("{e} [{:?}]\n", e.kind))
-        .collect()
+    errs.iter().map(|e| format!("{e} [{:?}]\n", e.kind)).collect()
 }

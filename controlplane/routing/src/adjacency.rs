@@ -142,11 +142,7 @@ impl Adjacency {
             return;
         }
         let neighbor = self.neighbor.unwrap_or_default();
-        out.push(Transition {
-            from: self.state,
-            to,
-            neighbor,
-        });
+        out.push(Transition { from: self.state, to, neighbor });
         self.state = to;
         if to == AdjState::Down {
             self.neighbor = None;
@@ -218,11 +214,7 @@ impl Adjacency {
             role,
             hold_time_s,
             state: self.state,
-            neighbor: if self.state == AdjState::Down {
-                None
-            } else {
-                self.neighbor
-            },
+            neighbor: if self.state == AdjState::Down { None } else { self.neighbor },
         }
     }
 
@@ -260,13 +252,7 @@ mod tests {
     const SEC: Duration = Duration::from_secs(1);
 
     fn hello(state: AdjState, neighbor: Option<RouterId>) -> Hello {
-        Hello {
-            hostname: "b".into(),
-            role: Role::Sr,
-            hold_time_s: 3,
-            state,
-            neighbor,
-        }
+        Hello { hostname: "b".into(), role: Role::Sr, hold_time_s: 3, state, neighbor }
     }
 
     #[test]
@@ -280,14 +266,7 @@ mod tests {
         assert_eq!(adj.hello("a", Role::Sg, 3).neighbor, None);
         // B's hello (B heard nobody): Down → Init, immediate hello listing B.
         let tr = adj.receive_hello(t0, A, B, MAC_B, &hello(AdjState::Down, None));
-        assert_eq!(
-            tr,
-            vec![Transition {
-                from: AdjState::Down,
-                to: AdjState::Init,
-                neighbor: B
-            }]
-        );
+        assert_eq!(tr, vec![Transition { from: AdjState::Down, to: AdjState::Init, neighbor: B }]);
         assert_eq!(adj.poll(t0, SEC), (vec![], true));
         let h = adj.hello("a", Role::Sg, 3);
         assert_eq!((h.state, h.neighbor), (AdjState::Init, Some(B)));
@@ -299,14 +278,9 @@ mod tests {
         assert!(tr[0].came_up());
         assert_eq!(adj.up_neighbor(), Some(B));
         let info = adj.info().unwrap();
-        assert_eq!(
-            (info.id, info.state, info.hostname.as_str(), info.port),
-            (B, AdjState::Up, "b", 0)
-        );
+        assert_eq!((info.id, info.state, info.hostname.as_str(), info.port), (B, AdjState::Up, "b", 0));
         // Further Up hellos: no change.
-        assert!(adj
-            .receive_hello(t0, A, B, MAC_B, &hello(AdjState::Up, Some(A)))
-            .is_empty());
+        assert!(adj.receive_hello(t0, A, B, MAC_B, &hello(AdjState::Up, Some(A))).is_empty());
     }
 
     #[test]
@@ -358,14 +332,7 @@ mod tests {
         let c = RouterId(3);
         let tr = adj.receive_hello(t0, A, c, MAC_B, &hello(AdjState::Up, Some(A)));
         assert_eq!(tr.len(), 1, "{tr:?}");
-        assert_eq!(
-            tr[0],
-            Transition {
-                from: AdjState::Up,
-                to: AdjState::Down,
-                neighbor: B
-            }
-        );
+        assert_eq!(tr[0], Transition { from: AdjState::Up, to: AdjState::Down, neighbor: B });
         // Down + received Up → stays Down (RFC 5303), C must see our Down first.
         assert_eq!(adj.state(), AdjState::Down);
         adj.receive_hello(t0, A, c, MAC_B, &hello(AdjState::Init, Some(A)));
@@ -382,9 +349,7 @@ mod tests {
         assert_eq!(adj.next_deadline(), None);
         assert_eq!(adj.poll(t0 + 10 * SEC, SEC), (vec![], false));
         // Hellos while down are ignored.
-        assert!(adj
-            .receive_hello(t0, A, B, MAC_B, &hello(AdjState::Init, Some(A)))
-            .is_empty());
+        assert!(adj.receive_hello(t0, A, B, MAC_B, &hello(AdjState::Init, Some(A))).is_empty());
         assert_eq!(adj.state(), AdjState::Down);
         adj.link_came_up(t0 + SEC);
         assert_eq!(adj.poll(t0 + SEC, SEC), (vec![], true));

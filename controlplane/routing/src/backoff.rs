@@ -108,14 +108,7 @@ pub struct SpfBackoff {
 impl SpfBackoff {
     /// A back-off in [`BackoffState::Quiet`] with no timer running.
     pub fn new(cfg: SpfBackoffConfig) -> SpfBackoff {
-        SpfBackoff {
-            cfg,
-            state: BackoffState::Quiet,
-            spf_at: None,
-            learn_at: None,
-            holddown_at: None,
-            runs: 0,
-        }
+        SpfBackoff { cfg, state: BackoffState::Quiet, spf_at: None, learn_at: None, holddown_at: None, runs: 0 }
     }
 
     /// An IGP event (LSDB change that needs SPF) happened at `now`
@@ -142,10 +135,7 @@ impl SpfBackoff {
     /// holddown timer fires (the caller should [`poll`](Self::poll) then).
     /// `None`: nothing pending (QUIET and no SPF scheduled).
     pub fn next_deadline(&self) -> Option<Instant> {
-        [self.spf_at, self.learn_at, self.holddown_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [self.spf_at, self.learn_at, self.holddown_at].into_iter().flatten().min()
     }
 
     /// When SPF is scheduled (SPF_TIMER), if it is.

@@ -71,22 +71,13 @@ impl FloodQueue {
     /// Sets SRM for `id`: send it at `now` (whatever copy the LSDB has then).
     /// If it is already queued and not yet sent, nothing changes.
     pub fn flood(&mut self, id: LsaId, now: Instant) {
-        self.srm.insert(
-            id,
-            Pending {
-                due: now,
-                sent: false,
-            },
-        );
+        self.srm.insert(id, Pending { due: now, sent: false });
     }
 
     /// Sets SRM for `id` unless it is already queued (a request for an LSA
     /// already in flight is answered by the retransmission timer).
     pub fn flood_if_idle(&mut self, id: LsaId, now: Instant) {
-        self.srm.entry(id).or_insert(Pending {
-            due: now,
-            sent: false,
-        });
+        self.srm.entry(id).or_insert(Pending { due: now, sent: false });
     }
 
     /// Clears SRM for `id` (acknowledged, or no longer in the LSDB).
@@ -208,8 +199,7 @@ pub const PSNP_MAX_ENTRIES: usize =
     (wire::MAX_PDU_BYTES - wire::PSNP_FIXED_BYTES - wire::AUTH_TRAILER_BYTES) / wire::SUMMARY_BYTES;
 
 /// Bytes available for LSAs in one LSU.
-pub const LSU_BUDGET_BYTES: usize =
-    wire::MAX_PDU_BYTES - wire::LSU_FIXED_BYTES - wire::AUTH_TRAILER_BYTES;
+pub const LSU_BUDGET_BYTES: usize = wire::MAX_PDU_BYTES - wire::LSU_FIXED_BYTES - wire::AUTH_TRAILER_BYTES;
 
 /// The whole database summary as CSNPs of at most `max_entries` entries each,
 /// with consecutive ranges covering every possible id (the first starts at
@@ -226,34 +216,21 @@ pub fn build_csnps(summaries: &[LsaSummary], max_entries: usize) -> Vec<Csnp> {
             (false, Some(e)) => e.id,
             _ => lsdb::LAST_ID,
         };
-        out.push(Csnp {
-            start,
-            end,
-            entries: chunk.to_vec(),
-        });
+        out.push(Csnp { start, end, entries: chunk.to_vec() });
         match lsdb::successor(end) {
             Some(s) => start = s,
             None => break,
         }
     }
     if out.is_empty() {
-        out.push(Csnp {
-            start: lsdb::FIRST_ID,
-            end: lsdb::LAST_ID,
-            entries: Vec::new(),
-        });
+        out.push(Csnp { start: lsdb::FIRST_ID, end: lsdb::LAST_ID, entries: Vec::new() });
     }
     out
 }
 
 /// Splits PSNP entries into PSNPs of at most [`PSNP_MAX_ENTRIES`].
 pub fn pack_psnps(entries: Vec<LsaSummary>) -> Vec<Psnp> {
-    entries
-        .chunks(PSNP_MAX_ENTRIES)
-        .map(|c| Psnp {
-            entries: c.to_vec(),
-        })
-        .collect()
+    entries.chunks(PSNP_MAX_ENTRIES).map(|c| Psnp { entries: c.to_vec() }).collect()
 }
 
 /// Packs LSAs into LSUs whose LSAs' encoded lengths (`len`) sum to at most
@@ -266,9 +243,7 @@ pub fn pack_lsus(lsas: Vec<Lsa>, budget_bytes: usize, len: impl Fn(&Lsa) -> usiz
     for lsa in lsas {
         let l = len(&lsa);
         if !cur.is_empty() && used + l > budget_bytes {
-            out.push(Lsu {
-                lsas: std::mem::take(&mut cur),
-            });
+            out.push(Lsu { lsas: std::mem::take(&mut cur) });
             used = 0;
         }
         used += l;
@@ -288,25 +263,12 @@ mod tests {
     const MS: Duration = Duration::from_millis(1);
 
     fn id(o: u64) -> LsaId {
-        LsaId {
-            kind: LsaKind::Node,
-            origin: RouterId(o),
-            fragment: 0,
-        }
+        LsaId { kind: LsaKind::Node, origin: RouterId(o), fragment: 0 }
     }
     fn lsa(o: u64, seq: u64) -> Lsa {
         Lsa {
-            header: LsaHeader {
-                id: id(o),
-                seq,
-                remaining_lifetime_s: 1200,
-                checksum: 0x55,
-            },
-            body: LsaBody::Node(NodeLsa {
-                hostname: format!("r{o}"),
-                role: Role::Sr,
-                links: vec![],
-            }),
+            header: LsaHeader { id: id(o), seq, remaining_lifetime_s: 1200, checksum: 0x55 },
+            body: LsaBody::Node(NodeLsa { hostname: format!("r{o}"), role: Role::Sr, links: vec![] }),
         }
     }
     fn hdr(o: u64, seq: u64) -> LsaSummary {
@@ -319,33 +281,14 @@ mod tests {
         let mut q = FloodQueue::new();
         q.flood(id(1), t0);
         assert_eq!(q.pending(), 1);
-        assert_eq!(
-            q.take_due(t0, 500 * MS),
-            Due {
-                ids: vec![id(1)],
-                retransmits: 0
-            }
-        );
+        assert_eq!(q.take_due(t0, 500 * MS), Due { ids: vec![id(1)], retransmits: 0 });
         assert_eq!(q.take_due(t0 + 499 * MS, 500 * MS), Due::default());
         assert_eq!(q.next_deadline(), Some(t0 + 500 * MS));
-        assert_eq!(
-            q.take_due(t0 + 500 * MS, 500 * MS),
-            Due {
-                ids: vec![id(1)],
-                retransmits: 1
-            }
-        );
+        assert_eq!(q.take_due(t0 + 500 * MS, 500 * MS), Due { ids: vec![id(1)], retransmits: 1 });
         // A PSNP acknowledging the exact instance clears it.
         let mut db = Lsdb::new();
         db.install(lsa(1, 3), t0);
-        compare_psnp(
-            &Psnp {
-                entries: vec![hdr(1, 3)],
-            },
-            &db,
-            &mut q,
-            t0,
-        );
+        compare_psnp(&Psnp { entries: vec![hdr(1, 3)] }, &db, &mut q, t0);
         assert_eq!(q.pending(), 0);
         assert_eq!(q.next_deadline(), None);
     }
@@ -360,47 +303,19 @@ mod tests {
         q.flood(id(1), t0);
         q.take_due(t0, 500 * MS);
         // Ack of an older instance: not an ack; still pending, not rescheduled.
-        compare_psnp(
-            &Psnp {
-                entries: vec![hdr(1, 2)],
-            },
-            &db,
-            &mut q,
-            t0,
-        );
+        compare_psnp(&Psnp { entries: vec![hdr(1, 2)] }, &db, &mut q, t0);
         assert!(q.is_pending(&id(1)));
         assert_eq!(q.next_deadline(), Some(t0 + 500 * MS));
         // A request (seq 0) for id 2: set SRM, due now.
-        compare_psnp(
-            &Psnp {
-                entries: vec![lsdb::request_header(id(2))],
-            },
-            &db,
-            &mut q,
-            t0,
-        );
+        compare_psnp(&Psnp { entries: vec![lsdb::request_header(id(2))] }, &db, &mut q, t0);
         assert_eq!(q.take_due(t0, 500 * MS).ids, vec![id(2)]);
         // A newer one than ours: we request it with our header.
-        compare_psnp(
-            &Psnp {
-                entries: vec![hdr(2, 9)],
-            },
-            &db,
-            &mut q,
-            t0,
-        );
+        compare_psnp(&Psnp { entries: vec![hdr(2, 9)] }, &db, &mut q, t0);
         let acks = q.take_acks();
         assert_eq!(acks.len(), 1);
         assert_eq!((acks[0].id, acks[0].seq), (id(2), 7));
         // One we do not have at all: request with seq 0.
-        compare_psnp(
-            &Psnp {
-                entries: vec![hdr(5, 1)],
-            },
-            &db,
-            &mut q,
-            t0,
-        );
+        compare_psnp(&Psnp { entries: vec![hdr(5, 1)] }, &db, &mut q, t0);
         assert_eq!(q.take_acks(), vec![lsdb::request_header(id(5))]);
         assert!(q.take_acks().is_empty());
     }
@@ -430,30 +345,14 @@ mod tests {
         assert_eq!(acks, vec![hdr(2, 5), lsdb::request_header(id(3))]);
         // A CSNP whose range excludes 4 does not flood it.
         let mut q = FloodQueue::new();
-        compare_csnp(
-            &Csnp {
-                start: id(1),
-                end: id(3),
-                entries: vec![],
-            },
-            &db,
-            &mut q,
-            t0,
-        );
+        compare_csnp(&Csnp { start: id(1), end: id(3), entries: vec![] }, &db, &mut q, t0);
         assert_eq!(q.take_due(t0, 500 * MS).ids, vec![id(1), id(2)]);
     }
 
     #[test]
     fn build_csnps_empty_and_exact() {
         let c = build_csnps(&[], 10);
-        assert_eq!(
-            c,
-            vec![Csnp {
-                start: lsdb::FIRST_ID,
-                end: lsdb::LAST_ID,
-                entries: vec![]
-            }]
-        );
+        assert_eq!(c, vec![Csnp { start: lsdb::FIRST_ID, end: lsdb::LAST_ID, entries: vec![] }]);
         let all: Vec<_> = (1..=6).map(|o| hdr(o, 1)).collect();
         let c = build_csnps(&all, 3);
         assert_eq!(c.len(), 2);
@@ -466,10 +365,7 @@ mod tests {
     fn lsu_packing_respects_budget() {
         let lsas: Vec<Lsa> = (1..=10).map(|o| lsa(o, 1)).collect();
         let lsus = pack_lsus(lsas, 100, |_| 30);
-        assert_eq!(
-            lsus.iter().map(|l| l.lsas.len()).collect::<Vec<_>>(),
-            vec![3, 3, 3, 1]
-        );
+        assert_eq!(lsus.iter().map(|l| l.lsas.len()).collect::<Vec<_>>(), vec![3, 3, 3, 1]);
         let lsus = pack_lsus(vec![lsa(1, 1), lsa(2, 1)], 100, |_| 150);
         assert_eq!(lsus.len(), 2);
         assert!(pack_lsus(vec![], 100, |_| 1).is_empty());

@@ -75,12 +75,7 @@ pub fn compare(a: &LsaHeader, b: &LsaHeader) -> Ordering {
 /// sequence, lifetime 0, checksum 0 [ISO 10589 §7.3.16.4].
 pub fn purge_of(header: &LsaHeader) -> Lsa {
     Lsa {
-        header: LsaHeader {
-            id: header.id,
-            seq: header.seq,
-            remaining_lifetime_s: 0,
-            checksum: 0,
-        },
+        header: LsaHeader { id: header.id, seq: header.seq, remaining_lifetime_s: 0, checksum: 0 },
         body: LsaBody::Purged,
     }
 }
@@ -88,26 +83,14 @@ pub fn purge_of(header: &LsaHeader) -> Lsa {
 /// A header used in a PSNP to request an LSA the sender does not hold at all
 /// (sequence 0 is older than any real instance).
 pub fn request_header(id: LsaId) -> LsaSummary {
-    LsaHeader {
-        id,
-        seq: 0,
-        remaining_lifetime_s: 0,
-        checksum: 0,
-    }
+    LsaHeader { id, seq: 0, remaining_lifetime_s: 0, checksum: 0 }
 }
 
 /// The smallest LSA id (start of a full CSNP range).
-pub const FIRST_ID: LsaId = LsaId {
-    kind: LsaKind::Node,
-    origin: crate::types::RouterId(0),
-    fragment: 0,
-};
+pub const FIRST_ID: LsaId = LsaId { kind: LsaKind::Node, origin: crate::types::RouterId(0), fragment: 0 };
 /// The largest LSA id (end of a full CSNP range).
-pub const LAST_ID: LsaId = LsaId {
-    kind: LsaKind::Prefix,
-    origin: crate::types::RouterId(u64::MAX),
-    fragment: u16::MAX,
-};
+pub const LAST_ID: LsaId =
+    LsaId { kind: LsaKind::Prefix, origin: crate::types::RouterId(u64::MAX), fragment: u16::MAX };
 
 /// The id right after `id` in [`LsaId`] order, `None` after [`LAST_ID`].
 pub fn successor(id: LsaId) -> Option<LsaId> {
@@ -115,17 +98,10 @@ pub fn successor(id: LsaId) -> Option<LsaId> {
         return Some(LsaId { fragment: f, ..id });
     }
     if let Some(o) = id.origin.0.checked_add(1) {
-        return Some(LsaId {
-            origin: crate::types::RouterId(o),
-            fragment: 0,
-            ..id
-        });
+        return Some(LsaId { origin: crate::types::RouterId(o), fragment: 0, ..id });
     }
     match id.kind {
-        LsaKind::Node => Some(LsaId {
-            kind: LsaKind::Prefix,
-            ..FIRST_ID
-        }),
+        LsaKind::Node => Some(LsaId { kind: LsaKind::Prefix, ..FIRST_ID }),
         LsaKind::Prefix => None,
     }
 }
@@ -201,10 +177,7 @@ impl Lsdb {
 
     /// The header of `id` with its remaining lifetime as of `now`.
     pub fn header(&self, id: &LsaId, now: Instant) -> Option<LsaHeader> {
-        self.entries.get(id).map(|e| LsaHeader {
-            remaining_lifetime_s: Self::remaining_s(e, now),
-            ..e.lsa.header
-        })
+        self.entries.get(id).map(|e| LsaHeader { remaining_lifetime_s: Self::remaining_s(e, now), ..e.lsa.header })
     }
 
     /// A copy of the LSA `id` with its remaining lifetime as of `now` (ready to send).
@@ -219,8 +192,7 @@ impl Lsdb {
     /// Compares a received header with the stored copy: `None` when absent,
     /// else `compare(received, stored)` (`Greater`: the received one is newer).
     pub fn compare_received(&self, received: &LsaHeader, now: Instant) -> Option<Ordering> {
-        self.header(&received.id, now)
-            .map(|h| compare(received, &h))
+        self.header(&received.id, now).map(|h| compare(received, &h))
     }
 
     /// Installs `lsa` (whatever it replaces), its lifetime counting down from
@@ -232,14 +204,8 @@ impl Lsdb {
             lsa = purge_of(&lsa.header);
         }
         let expires = now + Duration::from_secs(u64::from(lsa.header.remaining_lifetime_s));
-        let entry = Entry {
-            lsa,
-            expires,
-            purged_since: purged.then_some(now),
-        };
-        self.entries
-            .insert(entry.lsa.header.id, entry)
-            .map(|e| e.lsa)
+        let entry = Entry { lsa, expires, purged_since: purged.then_some(now) };
+        self.entries.insert(entry.lsa.header.id, entry).map(|e| e.lsa)
     }
 
     /// Turns the entry `id` into a purge at `now` (same sequence number).
@@ -304,20 +270,14 @@ impl Lsdb {
 
     /// Live (not purged) LSAs in id order, as stored (lifetimes as installed).
     pub fn live(&self) -> impl Iterator<Item = &Lsa> {
-        self.entries
-            .values()
-            .filter(|e| !e.is_purged())
-            .map(|e| &e.lsa)
+        self.entries.values().filter(|e| !e.is_purged()).map(|e| &e.lsa)
     }
 
     /// Every entry's header as of `now` (purges included), in id order: what a CSNP lists.
     pub fn summaries(&self, now: Instant) -> Vec<LsaSummary> {
         self.entries
             .values()
-            .map(|e| LsaHeader {
-                remaining_lifetime_s: Self::remaining_s(e, now),
-                ..e.lsa.header
-            })
+            .map(|e| LsaHeader { remaining_lifetime_s: Self::remaining_s(e, now), ..e.lsa.header })
             .collect()
     }
 
@@ -357,11 +317,7 @@ mod tests {
 
     fn hdr(seq: u64, life: u16, ck: u16) -> LsaHeader {
         LsaHeader {
-            id: LsaId {
-                kind: LsaKind::Node,
-                origin: RouterId(1),
-                fragment: 0,
-            },
+            id: LsaId { kind: LsaKind::Node, origin: RouterId(1), fragment: 0 },
             seq,
             remaining_lifetime_s: life,
             checksum: ck,
@@ -371,11 +327,7 @@ mod tests {
     fn node(seq: u64, life: u16) -> Lsa {
         Lsa {
             header: hdr(seq, life, 0x1234),
-            body: LsaBody::Node(NodeLsa {
-                hostname: "r1".into(),
-                role: Role::Sr,
-                links: vec![],
-            }),
+            body: LsaBody::Node(NodeLsa { hostname: "r1".into(), role: Role::Sr, links: vec![] }),
         }
     }
 
@@ -389,16 +341,10 @@ mod tests {
         assert_eq!(compare(&hdr(5, 1200, 7), &hdr(5, 0, 0)), Ordering::Less);
         assert_eq!(compare(&hdr(5, 0, 0), &hdr(5, 0, 3)), Ordering::Equal);
         // Then checksum.
-        assert_eq!(
-            compare(&hdr(5, 100, 8), &hdr(5, 1200, 7)),
-            Ordering::Greater
-        );
+        assert_eq!(compare(&hdr(5, 100, 8), &hdr(5, 1200, 7)), Ordering::Greater);
         // Then lifetime, only beyond MaxAgeDiff.
         assert_eq!(compare(&hdr(5, 1200, 7), &hdr(5, 400, 7)), Ordering::Equal);
-        assert_eq!(
-            compare(&hdr(5, 1200, 7), &hdr(5, 200, 7)),
-            Ordering::Greater
-        );
+        assert_eq!(compare(&hdr(5, 1200, 7), &hdr(5, 200, 7)), Ordering::Greater);
         assert_eq!(compare(&hdr(5, 200, 7), &hdr(5, 1200, 7)), Ordering::Less);
     }
 
@@ -409,18 +355,8 @@ mod tests {
         assert!(db.install(node(1, 100), t0).is_none());
         let id = node(1, 100).header.id;
         assert_eq!(db.header(&id, t0).unwrap().remaining_lifetime_s, 100);
-        assert_eq!(
-            db.header(&id, t0 + Duration::from_millis(500))
-                .unwrap()
-                .remaining_lifetime_s,
-            100
-        );
-        assert_eq!(
-            db.header(&id, t0 + Duration::from_secs(30))
-                .unwrap()
-                .remaining_lifetime_s,
-            70
-        );
+        assert_eq!(db.header(&id, t0 + Duration::from_millis(500)).unwrap().remaining_lifetime_s, 100);
+        assert_eq!(db.header(&id, t0 + Duration::from_secs(30)).unwrap().remaining_lifetime_s, 70);
         assert_eq!(db.next_deadline(), Some(t0 + Duration::from_secs(100)));
         // Not yet expired.
         assert_eq!(db.age(t0 + Duration::from_secs(99)), Aged::default());
@@ -446,35 +382,15 @@ mod tests {
         let id = node(3, 1200).header.id;
         assert_eq!(db.compare_received(&hdr(3, 1200, 0x1234), t0), None);
         db.install(node(3, 1200), t0);
-        assert_eq!(
-            db.compare_received(&hdr(3, 1000, 0x1234), t0),
-            Some(Ordering::Equal)
-        );
-        assert_eq!(
-            db.compare_received(&hdr(2, 1200, 0x1234), t0),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            db.compare_received(&hdr(3, 0, 0), t0),
-            Some(Ordering::Greater)
-        );
-        let prev = db
-            .install(
-                Lsa {
-                    header: hdr(3, 0, 0),
-                    body: LsaBody::Purged,
-                },
-                t0,
-            )
-            .unwrap();
+        assert_eq!(db.compare_received(&hdr(3, 1000, 0x1234), t0), Some(Ordering::Equal));
+        assert_eq!(db.compare_received(&hdr(2, 1200, 0x1234), t0), Some(Ordering::Less));
+        assert_eq!(db.compare_received(&hdr(3, 0, 0), t0), Some(Ordering::Greater));
+        let prev = db.install(Lsa { header: hdr(3, 0, 0), body: LsaBody::Purged }, t0).unwrap();
         assert_eq!(prev.header.seq, 3);
         assert!(db.get(&id).unwrap().is_purged());
         assert_eq!(db.header(&id, t0).unwrap().remaining_lifetime_s, 0);
         // A late live copy of the same seq is older than the purge.
-        assert_eq!(
-            db.compare_received(&hdr(3, 1200, 0x1234), t0),
-            Some(Ordering::Less)
-        );
+        assert_eq!(db.compare_received(&hdr(3, 1200, 0x1234), t0), Some(Ordering::Less));
     }
 
     #[test]
@@ -498,46 +414,16 @@ mod tests {
 
     #[test]
     fn successor_order() {
-        let id = LsaId {
-            kind: LsaKind::Node,
-            origin: RouterId(7),
-            fragment: 3,
-        };
+        let id = LsaId { kind: LsaKind::Node, origin: RouterId(7), fragment: 3 };
         assert_eq!(successor(id), Some(LsaId { fragment: 4, ..id }));
-        let id = LsaId {
-            kind: LsaKind::Node,
-            origin: RouterId(7),
-            fragment: u16::MAX,
-        };
-        assert_eq!(
-            successor(id),
-            Some(LsaId {
-                kind: LsaKind::Node,
-                origin: RouterId(8),
-                fragment: 0
-            })
-        );
-        let id = LsaId {
-            kind: LsaKind::Node,
-            origin: RouterId(u64::MAX),
-            fragment: u16::MAX,
-        };
+        let id = LsaId { kind: LsaKind::Node, origin: RouterId(7), fragment: u16::MAX };
+        assert_eq!(successor(id), Some(LsaId { kind: LsaKind::Node, origin: RouterId(8), fragment: 0 }));
+        let id = LsaId { kind: LsaKind::Node, origin: RouterId(u64::MAX), fragment: u16::MAX };
         assert_eq!(successor(id), Some(FIRST_ID_PREFIX));
         assert_eq!(successor(LAST_ID), None);
-        for id in [
-            FIRST_ID,
-            LsaId {
-                kind: LsaKind::Prefix,
-                origin: RouterId(1),
-                fragment: 9,
-            },
-        ] {
+        for id in [FIRST_ID, LsaId { kind: LsaKind::Prefix, origin: RouterId(1), fragment: 9 }] {
             assert!(successor(id).unwrap() > id);
         }
     }
-    const FIRST_ID_PREFIX: LsaId = LsaId {
-        kind: LsaKind::Prefix,
-        origin: RouterId(0),
-        fragment: 0,
-    };
+    const FIRST_ID_PREFIX: LsaId = LsaId { kind: LsaKind::Prefix, origin: RouterId(0), fragment: 0 };
 }

@@ -134,10 +134,7 @@ impl Rib {
         let mut cands: Vec<Cand<'a, '_>> = Vec::new();
         for lsa in lsas {
             let origin = lsa.header.id.origin;
-            if lsa.header.id.kind != LsaKind::Prefix
-                || lsa.header.remaining_lifetime_s == 0
-                || origin == spf.root
-            {
+            if lsa.header.id.kind != LsaKind::Prefix || lsa.header.remaining_lifetime_s == 0 || origin == spf.root {
                 continue;
             }
             let LsaBody::Prefix(entries) = &lsa.body else {
@@ -156,19 +153,12 @@ impl Rib {
         }
         // The 16-byte key orders like the name's first bytes, so most
         // comparisons never dereference the names.
-        cands.sort_unstable_by(|a, b| {
-            a.name_cmp(b)
-                .then(a.cost.cmp(&b.cost))
-                .then(a.origin.cmp(&b.origin))
-        });
+        cands.sort_unstable_by(|a, b| a.name_cmp(b).then(a.cost.cmp(&b.cost)).then(a.origin.cmp(&b.origin)));
 
         let mut routes: Vec<(Name, RibEntry)> = Vec::new();
         let mut rest = cands.as_slice();
         while let Some(first) = rest.first() {
-            let same = rest
-                .iter()
-                .take_while(|c| c.name_cmp(first) == Ordering::Equal)
-                .count();
+            let same = rest.iter().take_while(|c| c.name_cmp(first) == Ordering::Equal).count();
             let (group, tail) = rest.split_at(same);
             rest = tail;
             // Sorted by cost then origin: the minimum-cost origins lead the group.
@@ -199,18 +189,10 @@ impl Rib {
             };
             routes.push((
                 name,
-                RibEntry {
-                    metric: first.cost,
-                    next_hops,
-                    origins,
-                    backups: Vec::new(),
-                    backup_metric: 0,
-                },
+                RibEntry { metric: first.cost, next_hops, origins, backups: Vec::new(), backup_metric: 0 },
             ));
         }
-        Rib {
-            routes: routes.into_iter().collect(),
-        }
+        Rib { routes: routes.into_iter().collect() }
     }
 
     /// Changes turning `self` into `new`: only prefixes whose entry changed
@@ -288,23 +270,15 @@ pub fn synthetic_prefix_lsas(nodes: usize, per_node: usize, seed: u64) -> Vec<Ls
             let mut entries: Vec<PrefixEntry> = (0..per_node)
                 .filter_map(|j| {
                     let k = rng.below(pool);
-                    let prefix =
-                        Name::from_components([format!("svc{k}"), format!("m{}", j % 4)]).ok()?;
-                    Some(PrefixEntry {
-                        prefix,
-                        metric: rng.below(10) as u32,
-                    })
+                    let prefix = Name::from_components([format!("svc{k}"), format!("m{}", j % 4)]).ok()?;
+                    Some(PrefixEntry { prefix, metric: rng.below(10) as u32 })
                 })
                 .collect();
             entries.sort_unstable();
             entries.dedup_by(|a, b| a.prefix == b.prefix);
             Lsa {
                 header: LsaHeader {
-                    id: LsaId {
-                        kind: LsaKind::Prefix,
-                        origin: RouterId(i as u64 + 1),
-                        fragment: 0,
-                    },
+                    id: LsaId { kind: LsaKind::Prefix, origin: RouterId(i as u64 + 1), fragment: 0 },
                     seq: 1,
                     remaining_lifetime_s: 1200,
                     checksum: 0,

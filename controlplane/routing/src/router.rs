@@ -41,10 +41,7 @@ use crate::backoff::{BackoffState, SpfBackoff, SpfBackoffConfig};
 use crate::flooding::{self, FloodQueue};
 use crate::lsdb::Lsdb;
 use crate::rib::Rib;
-use crate::types::{
-    AdjState, Lsa, LsaBody, LsaId, NeighborInfo, Pdu, PduBody, PortIndex, PrefixEntry, Role,
-    RouterId,
-};
+use crate::types::{AdjState, Lsa, LsaBody, LsaId, NeighborInfo, Pdu, PduBody, PortIndex, PrefixEntry, Role, RouterId};
 use crate::wire::{self, Keychain};
 
 /// Protocol timers. Defaults: hello 1 s, hold 3 × hello, LSA lifetime 1200 s,
@@ -323,11 +320,7 @@ impl Router {
     pub fn handle(&mut self, now: Instant, input: Input<'_>) -> Vec<Action> {
         let mut out = Vec::new();
         match input {
-            Input::Received {
-                port,
-                src_mac,
-                payload,
-            } => self.receive(now, port, src_mac, payload, &mut out),
+            Input::Received { port, src_mac, payload } => self.receive(now, port, src_mac, payload, &mut out),
             Input::LinkUp(p) => {
                 if let Some(port) = self.ports.get_mut(&p) {
                     port.adj.link_came_up(now);
@@ -356,19 +349,11 @@ impl Router {
     /// `handle(t, Tick)` then, unless an input arrives first).
     pub fn next_deadline(&self) -> Option<Instant> {
         let ports = self.ports.values().flat_map(|p| {
-            let csnp = if p.adj.state() == AdjState::Up {
-                p.next_csnp
-            } else {
-                None
-            };
+            let csnp = if p.adj.state() == AdjState::Up { p.next_csnp } else { None };
             [p.adj.next_deadline(), p.flood.next_deadline(), csnp]
         });
         let own = self.own.values().map(|o| Some(o.refresh_at));
-        ports
-            .chain(own)
-            .chain([self.lsdb.next_deadline(), self.backoff.next_deadline()])
-            .flatten()
-            .min()
+        ports.chain(own).chain([self.lsdb.next_deadline(), self.backoff.next_deadline()]).flatten().min()
     }
 
     /// Our router id.
@@ -383,10 +368,7 @@ impl Router {
 
     /// The LSDB sorted by id, purges included, remaining lifetimes as of `now`.
     pub fn lsdb(&self, now: Instant) -> Vec<Lsa> {
-        self.lsdb
-            .iter()
-            .filter_map(|(id, _)| self.lsdb.lsa(id, now))
-            .collect()
+        self.lsdb.iter().filter_map(|(id, _)| self.lsdb.lsa(id, now)).collect()
     }
 
     /// FNV-1a hash of the sorted (id, seq, checksum) of live LSAs: equal LSDBs
@@ -427,42 +409,26 @@ impl Router {
 
     fn hold_time_s(&self) -> u16 {
         let t = &self.cfg.timers;
-        let ms = t
-            .hello_interval
-            .as_millis()
-            .saturating_mul(u128::from(t.hold_multiplier));
+        let ms = t.hello_interval.as_millis().saturating_mul(u128::from(t.hold_multiplier));
         u16::try_from(ms.div_ceil(1000)).unwrap_or(u16::MAX).max(1)
     }
 
     /// Encodes and emits one PDU.
     fn send(&mut self, port: PortIndex, dst_mac: MacAddr, body: PduBody, out: &mut Vec<Action>) {
-        let pdu = Pdu {
-            sender: self.cfg.id,
-            body,
-        };
+        let pdu = Pdu { sender: self.cfg.id, body };
         let seq = self.crypto_seq;
         self.crypto_seq = self.crypto_seq.wrapping_add(1);
         match wire::encode(&pdu, self.cfg.keychain.send_key(), seq) {
             Ok(payload) => {
                 self.counters.tx_pdus += 1;
-                out.push(Action::Send {
-                    port,
-                    dst_mac,
-                    payload,
-                });
+                out.push(Action::Send { port, dst_mac, payload });
             }
             Err(_) => self.counters.tx_errors += 1,
         }
     }
 
     /// Handles adjacency transitions on `port`.
-    fn transitions(
-        &mut self,
-        now: Instant,
-        port: PortIndex,
-        trs: &[Transition],
-        out: &mut Vec<Action>,
-    ) {
+    fn transitions(&mut self, now: Instant, port: PortIndex, trs: &[Transition], out: &mut Vec<Action>) {
         if trs.is_empty() {
             return;
         }
@@ -536,12 +502,7 @@ impl Router {
             }
         }
         // Refreshes.
-        let due: Vec<LsaId> = self
-            .own
-            .iter()
-            .filter(|(_, o)| o.refresh_at <= now)
-            .map(|(id, _)| *id)
-            .collect();
+        let due: Vec<LsaId> = self.own.iter().filter(|(_, o)| o.refresh_at <= now).map(|(id, _)| *id).collect();
         for id in due {
             self.reoriginate(now, id, None);
         }
@@ -577,9 +538,7 @@ impl Router {
                 bodies.push(PduBody::Csnp(c));
             }
         }
-        let due = port
-            .flood
-            .take_due(now, self.cfg.timers.retransmit_interval);
+        let due = port.flood.take_due(now, self.cfg.timers.retransmit_interval);
         self.counters.retransmits += due.retransmits as u64;
         let mut lsas = Vec::with_capacity(due.ids.len());
         for id in &due.ids {

@@ -114,10 +114,7 @@ impl Topology {
                 gateways.push(origin);
             }
             raw.extend(
-                node.links
-                    .iter()
-                    .filter(|l| l.neighbor != origin)
-                    .map(|l| (origin, l.neighbor, l.metric.max(1))),
+                node.links.iter().filter(|l| l.neighbor != origin).map(|l| (origin, l.neighbor, l.metric.max(1))),
             );
         }
         ids.sort_unstable();
@@ -129,10 +126,8 @@ impl Topology {
         let index = |id: RouterId| ids.binary_search(&id).ok().map(|i| i as u32);
 
         // Dense edges; links to routers without a node LSA cannot be two-way.
-        let mut edges: Vec<(u32, u32, u32)> = raw
-            .into_iter()
-            .filter_map(|(a, b, m)| Some((index(a)?, index(b)?, m)))
-            .collect();
+        let mut edges: Vec<(u32, u32, u32)> =
+            raw.into_iter().filter_map(|(a, b, m)| Some((index(a)?, index(b)?, m))).collect();
         // Sort by (src, dst, metric) so that dedup keeps the lowest metric.
         edges.sort_unstable();
         edges.dedup_by(|later, kept| later.0 == kept.0 && later.1 == kept.1);
@@ -140,21 +135,11 @@ impl Topology {
         // One-way CSR of all listed links, then keep those listed back.
         let n = ids.len();
         let listed = Csr::build(n, &edges);
-        let two_way: Vec<(u32, u32, u32)> = edges
-            .iter()
-            .copied()
-            .filter(|&(a, b, _)| listed.has_edge(b, a))
-            .collect();
+        let two_way: Vec<(u32, u32, u32)> = edges.iter().copied().filter(|&(a, b, _)| listed.has_edge(b, a)).collect();
         let csr = Csr::build(n, &two_way);
         gateways.sort_unstable();
         let transit = ids.iter().map(|id| gateways.binary_search(id).is_err()).collect();
-        Topology {
-            ids,
-            offsets: csr.offsets,
-            targets: csr.targets,
-            metrics: csr.metrics,
-            transit,
-        }
+        Topology { ids, offsets: csr.offsets, targets: csr.targets, metrics: csr.metrics, transit }
     }
 
     /// Number of routers (origins of live node LSAs).
@@ -188,10 +173,7 @@ impl Topology {
         (lo..hi)
             .filter_map(|e| {
                 let t = *self.targets.get(e)?;
-                Some(Link {
-                    neighbor: *self.ids.get(t as usize)?,
-                    metric: *self.metrics.get(e)?,
-                })
+                Some(Link { neighbor: *self.ids.get(t as usize)?, metric: *self.metrics.get(e)? })
             })
             .collect()
     }
@@ -245,10 +227,9 @@ impl Csr {
     fn has_edge(&self, a: u32, b: u32) -> bool {
         let a = a as usize;
         match (self.offsets.get(a), self.offsets.get(a + 1)) {
-            (Some(&lo), Some(&hi)) => self
-                .targets
-                .get(lo as usize..hi as usize)
-                .is_some_and(|s| s.binary_search(&b).is_ok()),
+            (Some(&lo), Some(&hi)) => {
+                self.targets.get(lo as usize..hi as usize).is_some_and(|s| s.binary_search(&b).is_ok())
+            }
             _ => false,
         }
     }
@@ -315,15 +296,9 @@ pub(crate) fn distances(topo: &Topology, root: RouterId) -> Option<Vec<u64>> {
 /// O((n + L) log n) time, n routers and L links; allocates
 /// n × ⌈k/64⌉ words for the first-hop bitsets (k = the root's neighbour count).
 pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
-    let root_node = SpfNode {
-        distance: 0,
-        first_hops: Vec::new(),
-    };
+    let root_node = SpfNode { distance: 0, first_hops: Vec::new() };
     let Some(r) = topo.index_of(root) else {
-        return SpfResult {
-            root,
-            nodes: BTreeMap::from([(root, root_node)]),
-        };
+        return SpfResult { root, nodes: BTreeMap::from([(root, root_node)]) };
     };
     let n = topo.len();
     let (rlo, rhi) = topo.range(r);
@@ -393,13 +368,8 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
     }
 
     // Root neighbours in bit order (ascending id, since CSR slices are sorted).
-    let neighbours: Vec<RouterId> = topo
-        .targets
-        .get(rlo..rhi)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|&t| topo.ids.get(t as usize).copied())
-        .collect();
+    let neighbours: Vec<RouterId> =
+        topo.targets.get(rlo..rhi).unwrap_or(&[]).iter().filter_map(|&t| topo.ids.get(t as usize).copied()).collect();
     let nodes = topo
         .ids
         .iter()
@@ -410,8 +380,7 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
                 return None;
             }
             let set = fh.get(i * words..(i + 1) * words)?;
-            let mut first_hops =
-                Vec::with_capacity(set.iter().map(|w| w.count_ones() as usize).sum());
+            let mut first_hops = Vec::with_capacity(set.iter().map(|w| w.count_ones() as usize).sum());
             for (wi, &word) in set.iter().enumerate() {
                 let mut bits = word;
                 while bits != 0 {
@@ -422,13 +391,7 @@ pub fn spf(topo: &Topology, root: RouterId) -> SpfResult {
                     }
                 }
             }
-            Some((
-                id,
-                SpfNode {
-                    distance,
-                    first_hops,
-                },
-            ))
+            Some((id, SpfNode { distance, first_hops }))
         })
         .collect();
     SpfResult { root, nodes }
@@ -452,16 +415,10 @@ pub fn synthetic_lsas(nodes: usize, avg_degree: usize, seed: u64) -> Vec<Lsa> {
         }
         let id = |i: usize| RouterId(i as u64 + 1);
         if let Some(l) = adj.get_mut(a) {
-            l.push(Link {
-                neighbor: id(b),
-                metric,
-            });
+            l.push(Link { neighbor: id(b), metric });
         }
         if let Some(l) = adj.get_mut(b) {
-            l.push(Link {
-                neighbor: id(a),
-                metric,
-            });
+            l.push(Link { neighbor: id(a), metric });
         }
         true
     };
@@ -493,20 +450,12 @@ pub fn synthetic_lsas(nodes: usize, avg_degree: usize, seed: u64) -> Vec<Lsa> {
             links.sort_unstable();
             Lsa {
                 header: LsaHeader {
-                    id: LsaId {
-                        kind: LsaKind::Node,
-                        origin: RouterId(i as u64 + 1),
-                        fragment: 0,
-                    },
+                    id: LsaId { kind: LsaKind::Node, origin: RouterId(i as u64 + 1), fragment: 0 },
                     seq: 1,
                     remaining_lifetime_s: 1200,
                     checksum: 0,
                 },
-                body: LsaBody::Node(NodeLsa {
-                    hostname: format!("r{}", i + 1),
-                    role: Role::Sr,
-                    links,
-                }),
+                body: LsaBody::Node(NodeLsa { hostname: format!("r{}", i + 1), role: Role::Sr, links }),
             }
         })
         .collect()
@@ -565,19 +514,10 @@ mod tests {
     #[test]
     fn synthetic_small_sizes() {
         assert!(synthetic_lsas(0, 4, 1).is_empty());
-        assert_eq!(
-            Topology::from_lsas(&synthetic_lsas(1, 4, 1)).link_count(),
-            0
-        );
-        assert_eq!(
-            Topology::from_lsas(&synthetic_lsas(2, 4, 1)).link_count(),
-            2
-        );
+        assert_eq!(Topology::from_lsas(&synthetic_lsas(1, 4, 1)).link_count(), 0);
+        assert_eq!(Topology::from_lsas(&synthetic_lsas(2, 4, 1)).link_count(), 2);
         // Degree capped by the complete graph K4 (6 links, 12 directed).
-        assert_eq!(
-            Topology::from_lsas(&synthetic_lsas(4, 10, 1)).link_count(),
-            12
-        );
+        assert_eq!(Topology::from_lsas(&synthetic_lsas(4, 10, 1)).link_count(), 12);
     }
 
     #[test]
@@ -588,11 +528,7 @@ mod tests {
         let mut lsas = Vec::new();
         let mk = |origin: u64, links: Vec<(u64, u32)>| Lsa {
             header: LsaHeader {
-                id: LsaId {
-                    kind: LsaKind::Node,
-                    origin: RouterId(origin),
-                    fragment: 0,
-                },
+                id: LsaId { kind: LsaKind::Node, origin: RouterId(origin), fragment: 0 },
                 seq: 1,
                 remaining_lifetime_s: 100,
                 checksum: 0,
@@ -600,13 +536,7 @@ mod tests {
             body: LsaBody::Node(NodeLsa {
                 hostname: String::new(),
                 role: Role::Sr,
-                links: links
-                    .into_iter()
-                    .map(|(n, m)| Link {
-                        neighbor: RouterId(n),
-                        metric: m,
-                    })
-                    .collect(),
+                links: links.into_iter().map(|(n, m)| Link { neighbor: RouterId(n), metric: m }).collect(),
             }),
         };
         lsas.push(mk(1, (2..132).map(|l| (l, 1)).collect()));

@@ -18,25 +18,16 @@ fn corpus_dir() -> PathBuf {
 #[test]
 fn replay_routing_pdu() {
     let dir = corpus_dir();
-    let entries =
-        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()));
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()));
     let mut count = 0;
     for entry in entries {
         let path = entry.unwrap().path();
         let data = std::fs::read(&path).unwrap();
         let outcome = std::panic::catch_unwind(|| fuzzing::routing_pdu(&data));
-        assert!(
-            outcome.is_ok(),
-            "fuzzing::routing_pdu failed on {}",
-            path.display()
-        );
+        assert!(outcome.is_ok(), "fuzzing::routing_pdu failed on {}", path.display());
         count += 1;
     }
-    assert!(
-        count >= 10,
-        "corpus {} has only {count} files",
-        dir.display()
-    );
+    assert!(count >= 10, "corpus {} has only {count} files", dir.display());
 }
 
 #[test]
@@ -48,10 +39,7 @@ fn seeds_pass_the_check_and_cover_every_pdu_type() {
     }
     // PDU types 1..=4 all present among the seeds.
     for t in 1..=4u8 {
-        assert!(
-            seeds.iter().any(|(_, d)| d.get(2) == Some(&t)),
-            "no seed of PDU type {t}"
-        );
+        assert!(seeds.iter().any(|(_, d)| d.get(2) == Some(&t)), "no seed of PDU type {t}");
     }
 }
 

@@ -40,25 +40,11 @@ fn figure2(b: &mut Builder) {
     let sg1 = b.router("SG1", 0x51, Role::Sg, prefixes(&[("/payments", 1)]));
     let sg2 = b.router("SG2", 0x52, Role::Sg, prefixes(&[("/orders", 1)]));
     let sg3 = b.router("SG3", 0x53, Role::Sg, prefixes(&[("/inventory", 1)]));
-    let sg4 = b.router(
-        "SG4",
-        0x54,
-        Role::Sg,
-        prefixes(&[("/payments", 1), ("/shipping", 1)]),
-    );
+    let sg4 = b.router("SG4", 0x54, Role::Sg, prefixes(&[("/payments", 1), ("/shipping", 1)]));
     let sr1 = b.router("SR1", 0x11, Role::Sr, vec![]);
     let sr2 = b.router("SR2", 0x12, Role::Sr, vec![]);
     let sr3 = b.router("SR3", 0x13, Role::Sr, vec![]);
-    for (x, y) in [
-        (sg1, sr1),
-        (sg1, sr2),
-        (sg2, sr1),
-        (sg2, sr2),
-        (sg3, sr1),
-        (sg3, sr3),
-        (sg4, sr2),
-        (sg4, sr3),
-    ] {
+    for (x, y) in [(sg1, sr1), (sg1, sr2), (sg2, sr1), (sg2, sr2), (sg3, sr1), (sg3, sr3), (sg4, sr2), (sg4, sr3)] {
         b.link(x, y, 10);
     }
     for (x, y) in [(sr1, sr2), (sr1, sr3), (sr2, sr3)] {
@@ -119,9 +105,7 @@ fn assert_fibs(sim: &Sim, expected: &[(&str, &str)]) {
 
 fn fig2_converged(seed: u64) -> Sim {
     let mut sim = fig2_sim(seed, Impair::default());
-    let Some(t) = sim.converge(20 * S) else {
-        panic!("no convergence:\n{}", sim.status())
-    };
+    let Some(t) = sim.converge(20 * S) else { panic!("no convergence:\n{}", sim.status()) };
     assert!(t < 5 * S, "took {t:?}");
     // Let SPF back-off fire everywhere.
     sim.run_for(2 * S);
@@ -167,13 +151,7 @@ fn figure2_converges_with_expected_fibs() {
     // 7 routers × (node + prefix LSA).
     for n in &sim.nodes {
         assert_eq!(n.router.lsdb(sim.now).len(), 14, "{}", n.name);
-        assert_eq!(
-            n.router.counters().rx_errors_total(),
-            0,
-            "{}: {:?}",
-            n.name,
-            n.router.counters()
-        );
+        assert_eq!(n.router.counters().rx_errors_total(), 0, "{}: {:?}", n.name, n.router.counters());
         assert_eq!(n.router.counters().rx_replay, 0);
     }
     // 11 links, 22 adjacencies.
@@ -183,13 +161,7 @@ fn figure2_converges_with_expected_fibs() {
 }
 
 fn err(sim: &Sim, node: &str, name: &str) -> u64 {
-    sim.nodes[sim.node(node)]
-        .router
-        .counters()
-        .rx_errors
-        .get(name)
-        .copied()
-        .unwrap_or(0)
+    sim.nodes[sim.node(node)].router.counters().rx_errors.get(name).copied().unwrap_or(0)
 }
 
 /// Figure 2 with 10% loss, 10% duplication and 10% reordering (up to 20 ms
@@ -201,40 +173,19 @@ fn err(sim: &Sim, node: &str, name: &str) -> u64 {
 #[test]
 fn lossy_links_converge_and_drain() {
     for seed in [7, 8, 9] {
-        let bad = Impair {
-            loss: 0.10,
-            dup: 0.10,
-            reorder: 0.10,
-            ..Impair::default()
-        };
+        let bad = Impair { loss: 0.10, dup: 0.10, reorder: 0.10, ..Impair::default() };
         let mut sim = fig2_sim(seed, bad);
-        let Some(t) = sim.converge(60 * S) else {
-            panic!("seed {seed}: no convergence:\n{}", sim.status())
-        };
-        assert!(
-            sim.sum(|r| r.counters().retransmits) > 0,
-            "loss must have caused retransmissions"
-        );
-        assert!(
-            sim.sum(|r| r.counters().rx_replay) > 0,
-            "duplicates must have been dropped"
-        );
+        let Some(t) = sim.converge(60 * S) else { panic!("seed {seed}: no convergence:\n{}", sim.status()) };
+        assert!(sim.sum(|r| r.counters().retransmits) > 0, "loss must have caused retransmissions");
+        assert!(sim.sum(|r| r.counters().rx_replay) > 0, "duplicates must have been dropped");
         let sg2 = sim.node("SG2");
-        sim.input(
-            sg2,
-            Input::SetPrefixes(prefixes(&[("/orders", 1), ("/catalog", 5)])),
-        );
-        let Some(t2) = sim.converge(60 * S) else {
-            panic!("seed {seed}: no reconvergence:\n{}", sim.status())
-        };
+        sim.input(sg2, Input::SetPrefixes(prefixes(&[("/orders", 1), ("/catalog", 5)])));
+        let Some(t2) = sim.converge(60 * S) else { panic!("seed {seed}: no reconvergence:\n{}", sim.status()) };
         sim.run_for(6 * S); // SPF back-off may be in LONG_WAIT
         let sr3 = sim.fib_dump(sim.node("SR3"));
         assert!(sr3.contains("/catalog 25 SR1,SR2\n"), "seed {seed}: {sr3}");
         assert!(sim.digests_equal());
-        eprintln!(
-            "seed {seed}: converged in {t:?}, change in {t2:?}, dropped {}",
-            sim.dropped
-        );
+        eprintln!("seed {seed}: converged in {t:?}, change in {t2:?}, dropped {}", sim.dropped);
     }
 }
 
@@ -288,9 +239,7 @@ fn link_cut_reroutes_and_restores() {
     ];
     assert_fibs(&sim, cut);
     sim.set_link(li, true);
-    let Some(_) = sim.converge(10 * S) else {
-        panic!("no reconvergence:\n{}", sim.status())
-    };
+    let Some(_) = sim.converge(10 * S) else { panic!("no reconvergence:\n{}", sim.status()) };
     sim.run_for(6 * S);
     assert_fibs(&sim, FIG2_FIBS);
 }
@@ -313,12 +262,7 @@ fn own_seqs(sim: &Sim, observer: &str, origin: u64) -> Vec<(LsaKind, u16, u64)> 
 fn restarted_router_supersedes_its_old_lsas() {
     let mut sim = fig2_converged(3);
     let sg2 = sim.node("SG2");
-    for p in [
-        &[("/orders", 1), ("/x", 1)][..],
-        &[("/orders", 1)],
-        &[("/orders", 1), ("/y", 1)],
-        &[("/orders", 1)],
-    ] {
+    for p in [&[("/orders", 1), ("/x", 1)][..], &[("/orders", 1)], &[("/orders", 1), ("/y", 1)], &[("/orders", 1)]] {
         sim.input(sg2, Input::SetPrefixes(prefixes(p)));
         sim.run_for(S);
     }
@@ -334,9 +278,7 @@ fn restarted_router_supersedes_its_old_lsas() {
     sim.restart(sg2, 1_000_000_000_000);
     // Its first LSAs are at seq 1.
     assert!(own_seqs(&sim, "SG2", 0x52).iter().all(|&(_, _, s)| s == 1));
-    let Some(_) = sim.converge(15 * S) else {
-        panic!("no resync:\n{}", sim.status())
-    };
+    let Some(_) = sim.converge(15 * S) else { panic!("no resync:\n{}", sim.status()) };
     sim.run_for(6 * S);
     let after = own_seqs(&sim, "SR1", 0x52);
     assert_eq!(after.len(), 2);
@@ -365,20 +307,12 @@ fn forged_and_replayed_pdus_are_dropped() {
     let digest = sim.nodes[0].router.lsdb_digest();
     let li = sim.link_between("SR1", "SR2");
     let sr1 = sim.node("SR1");
-    let to_sr2 = if sim.links[li].ends[1].node == sr1 {
-        0
-    } else {
-        1
-    };
+    let to_sr2 = if sim.links[li].ends[1].node == sr1 { 0 } else { 1 };
 
     // A fake SG advertising /evil.
     let mut fake = dmsc_routing::types::Lsa {
         header: dmsc_routing::types::LsaHeader {
-            id: dmsc_routing::types::LsaId {
-                kind: LsaKind::Prefix,
-                origin: RouterId(0x99),
-                fragment: 0,
-            },
+            id: dmsc_routing::types::LsaId { kind: LsaKind::Prefix, origin: RouterId(0x99), fragment: 0 },
             seq: 1,
             remaining_lifetime_s: 1200,
             checksum: 0,
@@ -386,22 +320,11 @@ fn forged_and_replayed_pdus_are_dropped() {
         body: dmsc_routing::types::LsaBody::Prefix(prefixes(&[("/evil", 0)])),
     };
     fake.header.checksum = wire::lsa_checksum(&fake);
-    let pdu = Pdu {
-        sender: RouterId(0x11),
-        body: PduBody::Lsu(dmsc_routing::types::Lsu { lsas: vec![fake] }),
-    };
+    let pdu = Pdu { sender: RouterId(0x11), body: PduBody::Lsu(dmsc_routing::types::Lsu { lsas: vec![fake] }) };
     let wrong = key(1, "not the domain secret", true, true);
     let unknown = key(9, "domain secret one", true, true);
-    sim.inject(
-        li,
-        to_sr2,
-        wire::encode(&pdu, Some(&wrong), u64::MAX - 1).unwrap(),
-    );
-    sim.inject(
-        li,
-        to_sr2,
-        wire::encode(&pdu, Some(&unknown), u64::MAX - 1).unwrap(),
-    );
+    sim.inject(li, to_sr2, wire::encode(&pdu, Some(&wrong), u64::MAX - 1).unwrap());
+    sim.inject(li, to_sr2, wire::encode(&pdu, Some(&unknown), u64::MAX - 1).unwrap());
     sim.inject(li, to_sr2, wire::encode(&pdu, None, 0).unwrap());
     // Replay the last genuine PDU SR1 sent to SR2.
     let genuine = sim
@@ -420,14 +343,7 @@ fn forged_and_replayed_pdus_are_dropped() {
     assert_eq!(err(&sim, "SR2", "missing_auth"), 1);
     assert_eq!(sim.nodes[sim.node("SR2")].router.counters().rx_replay, 1);
     for n in &sim.nodes {
-        assert!(
-            n.router
-                .lsdb(sim.now)
-                .iter()
-                .all(|l| l.header.id.origin != RouterId(0x99)),
-            "{}",
-            n.name
-        );
+        assert!(n.router.lsdb(sim.now).iter().all(|l| l.header.id.origin != RouterId(0x99)), "{}", n.name);
         assert_eq!(n.router.lsdb_digest(), digest, "{}", n.name);
         assert!(!sim.fib_dump(sim.node(&n.name)).contains("/evil"));
     }
@@ -457,10 +373,7 @@ fn key_rollover_keeps_adjacencies() {
         sim.run_for(3 * S);
     }
     let sg2 = sim.node("SG2");
-    sim.input(
-        sg2,
-        Input::SetPrefixes(prefixes(&[("/orders", 1), ("/catalog", 1)])),
-    );
+    sim.input(sg2, Input::SetPrefixes(prefixes(&[("/orders", 1), ("/catalog", 1)])));
     sim.converge(10 * S).expect("converges");
     sim.run_for(2 * S);
     assert_eq!(sim.sum(|r| r.counters().adjacency_down), 0);
@@ -471,12 +384,7 @@ fn key_rollover_keeps_adjacencies() {
     let sg1 = sim.node("SG1");
     sim.input(sg1, Input::SetKeychain(chain1(1, "domain secret one")));
     sim.run_for(5 * S);
-    assert_eq!(
-        sim.sum(|r| r.counters().adjacency_down),
-        4,
-        "{}",
-        sim.status()
-    );
+    assert_eq!(sim.sum(|r| r.counters().adjacency_down), 4, "{}", sim.status());
     assert!(err(&sim, "SR1", "unknown_key") > 0);
     assert!(!sim.fib_dump(sim.node("SR1")).contains("/payments 11 SG1"));
 }
@@ -500,22 +408,10 @@ fn one_way_link_is_never_used() {
     sim.run_for(10 * S);
     let p1 = sim.links[li].ends[0].port;
     let p2 = sim.links[li].ends[1].port;
-    assert!(sim.nodes[sg1]
-        .router
-        .neighbors()
-        .iter()
-        .all(|n| n.port != p1));
-    let heard: Vec<_> = sim.nodes[sg2]
-        .router
-        .neighbors()
-        .into_iter()
-        .filter(|n| n.port == p2)
-        .collect();
+    assert!(sim.nodes[sg1].router.neighbors().iter().all(|n| n.port != p1));
+    let heard: Vec<_> = sim.nodes[sg2].router.neighbors().into_iter().filter(|n| n.port == p2).collect();
     assert_eq!(heard.len(), 1);
-    assert_eq!(
-        (heard[0].hostname.as_str(), heard[0].state),
-        ("SG1", AdjState::Init)
-    );
+    assert_eq!((heard[0].hostname.as_str(), heard[0].state), ("SG1", AdjState::Init));
     for n in &sim.nodes {
         assert!(n
             .fib
@@ -533,22 +429,14 @@ fn one_way_link_is_never_used() {
 fn prefix_withdrawal_removes_routes_everywhere() {
     let mut sim = fig2_converged(5);
     let sg3 = sim.node("SG3");
-    let many: Vec<(String, u32)> = (0..300)
-        .map(|i| (format!("/svc/service-number-{i:04}"), 1))
-        .collect();
+    let many: Vec<(String, u32)> = (0..300).map(|i| (format!("/svc/service-number-{i:04}"), 1)).collect();
     let mut list: Vec<(&str, u32)> = many.iter().map(|(s, m)| (s.as_str(), *m)).collect();
     list.push(("/inventory", 1));
     sim.input(sg3, Input::SetPrefixes(prefixes(&list)));
     sim.converge(10 * S).expect("converges");
     sim.run_for(6 * S);
-    let frags = own_seqs(&sim, "SR2", 0x53)
-        .iter()
-        .filter(|(k, _, _)| *k == LsaKind::Prefix)
-        .count();
-    assert!(
-        frags >= 3,
-        "300 prefixes need several fragments, got {frags}"
-    );
+    let frags = own_seqs(&sim, "SR2", 0x53).iter().filter(|(k, _, _)| *k == LsaKind::Prefix).count();
+    assert!(frags >= 3, "300 prefixes need several fragments, got {frags}");
     for (n, (name, fig2)) in sim.nodes.iter().zip(FIG2_FIBS) {
         assert_eq!(&n.name, name);
         let want = fig2.lines().count() + if n.name == "SG3" { 0 } else { 300 };
@@ -560,28 +448,14 @@ fn prefix_withdrawal_removes_routes_everywhere() {
     sim.input(sg2, Input::SetPrefixes(vec![]));
     sim.converge(10 * S).expect("converges");
     sim.run_for(6 * S);
-    let frags = own_seqs(&sim, "SR2", 0x53)
-        .iter()
-        .filter(|(k, _, _)| *k == LsaKind::Prefix)
-        .count();
+    let frags = own_seqs(&sim, "SR2", 0x53).iter().filter(|(k, _, _)| *k == LsaKind::Prefix).count();
     assert_eq!(frags, 1);
     assert!(sim.nodes[sim.node("SR2")].router.counters().lsa_purged >= 2);
     let without_orders: Vec<(&str, String)> = FIG2_FIBS
         .iter()
-        .map(|(n, f)| {
-            (
-                *n,
-                f.lines()
-                    .filter(|l| !l.starts_with("/orders"))
-                    .map(|l| format!("{l}\n"))
-                    .collect(),
-            )
-        })
+        .map(|(n, f)| (*n, f.lines().filter(|l| !l.starts_with("/orders")).map(|l| format!("{l}\n")).collect()))
         .collect();
-    let expect: Vec<(&str, &str)> = without_orders
-        .iter()
-        .map(|(n, f)| (*n, f.as_str()))
-        .collect();
+    let expect: Vec<(&str, &str)> = without_orders.iter().map(|(n, f)| (*n, f.as_str())).collect();
     assert_fibs(&sim, &expect);
 }
 
@@ -602,47 +476,21 @@ fn unrefreshed_lsas_expire_and_are_purged() {
     sim.nodes[sg4].alive = false;
     sim.run_for(10 * S);
     assert!(!sim.fib_dump(sim.node("SR1")).contains("/shipping"));
-    assert_eq!(
-        own_seqs(&sim, "SR1", 0x54).len(),
-        2,
-        "SG4's LSAs still held"
-    );
+    assert_eq!(own_seqs(&sim, "SR1", 0x54).len(), 2, "SG4's LSAs still held");
     assert_eq!(sim.sum(|r| r.counters().lsa_expired), 0);
     sim.run_for(25 * S);
     for n in sim.nodes.iter().filter(|n| n.alive) {
-        assert!(
-            own_seqs(&sim, &n.name, 0x54).is_empty(),
-            "{} still has live SG4 LSAs",
-            n.name
-        );
-        let purges = n
-            .router
-            .lsdb(sim.now)
-            .iter()
-            .filter(|l| l.header.id.origin == RouterId(0x54))
-            .count();
+        assert!(own_seqs(&sim, &n.name, 0x54).is_empty(), "{} still has live SG4 LSAs", n.name);
+        let purges = n.router.lsdb(sim.now).iter().filter(|l| l.header.id.origin == RouterId(0x54)).count();
         assert_eq!(purges, 2, "{}: purges kept for ZeroAgeLifetime", n.name);
     }
     assert!(sim.sum(|r| r.counters().lsa_expired) >= 2);
     sim.run_for(70 * S);
     for n in sim.nodes.iter().filter(|n| n.alive) {
-        assert!(
-            n.router
-                .lsdb(sim.now)
-                .iter()
-                .all(|l| l.header.id.origin != RouterId(0x54)),
-            "{}",
-            n.name
-        );
+        assert!(n.router.lsdb(sim.now).iter().all(|l| l.header.id.origin != RouterId(0x54)), "{}", n.name);
         assert_eq!(n.router.lsdb(sim.now).len(), 12, "{}", n.name);
         // Refreshed many times, never expired.
-        assert!(
-            own_seqs(&sim, &n.name, 0x11)
-                .iter()
-                .all(|&(_, _, s)| s >= 5),
-            "{}",
-            n.name
-        );
+        assert!(own_seqs(&sim, &n.name, 0x11).iter().all(|&(_, _, s)| s >= 5), "{}", n.name);
     }
     assert!(sim.digests_equal());
     assert_eq!(sim.pending(), 0);

@@ -9,65 +9,33 @@ use std::collections::BTreeMap;
 use dmsc_routing::lfa;
 use dmsc_routing::rib::{Rib, RibChange, RibEntry};
 use dmsc_routing::spf::{spf, synthetic_lsas, SpfResult, Topology};
-use dmsc_routing::types::{
-    Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, NodeLsa, PrefixEntry, Role, RouterId,
-};
+use dmsc_routing::types::{Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, NodeLsa, PrefixEntry, Role, RouterId};
 use dmsc_wire::name::Name;
 use proptest::prelude::*;
 
-const LABELS: [&str; 12] = [
-    "A", "B", "C", "D", "E", "SR1", "SR2", "SR3", "SG1", "SG2", "SG3", "SG4",
-];
+const LABELS: [&str; 12] = ["A", "B", "C", "D", "E", "SR1", "SR2", "SR3", "SG1", "SG2", "SG3", "SG4"];
 
 fn id(label: &str) -> RouterId {
-    let i = LABELS
-        .iter()
-        .position(|l| *l == label)
-        .expect("known label");
+    let i = LABELS.iter().position(|l| *l == label).expect("known label");
     RouterId(i as u64 + 1)
 }
 
 fn label(r: RouterId) -> String {
-    LABELS
-        .get((r.0 as usize).wrapping_sub(1))
-        .map_or_else(|| format!("#{}", r.0), |s| s.to_string())
+    LABELS.get((r.0 as usize).wrapping_sub(1)).map_or_else(|| format!("#{}", r.0), |s| s.to_string())
 }
 
 fn header(kind: LsaKind, origin: RouterId, fragment: u16) -> LsaHeader {
-    LsaHeader {
-        id: LsaId {
-            kind,
-            origin,
-            fragment,
-        },
-        seq: 1,
-        remaining_lifetime_s: 1200,
-        checksum: 0,
-    }
+    LsaHeader { id: LsaId { kind, origin, fragment }, seq: 1, remaining_lifetime_s: 1200, checksum: 0 }
 }
 
 /// Node LSA `fragment` of `origin` listing `(neighbour, metric)`.
 fn node_frag(origin: &str, fragment: u16, links: &[(&str, u32)]) -> Lsa {
-    let mut links: Vec<Link> = links
-        .iter()
-        .map(|&(n, m)| Link {
-            neighbor: id(n),
-            metric: m,
-        })
-        .collect();
+    let mut links: Vec<Link> = links.iter().map(|&(n, m)| Link { neighbor: id(n), metric: m }).collect();
     links.sort();
-    let role = if origin.starts_with("SG") {
-        Role::Sg
-    } else {
-        Role::Sr
-    };
+    let role = if origin.starts_with("SG") { Role::Sg } else { Role::Sr };
     Lsa {
         header: header(LsaKind::Node, id(origin), fragment),
-        body: LsaBody::Node(NodeLsa {
-            hostname: origin.to_lowercase(),
-            role,
-            links,
-        }),
+        body: LsaBody::Node(NodeLsa { hostname: origin.to_lowercase(), role, links }),
     }
 }
 
@@ -88,25 +56,16 @@ fn graph(links: &[(&str, &str, u32)]) -> Vec<Lsa> {
 fn prefixes(origin: &str, entries: &[(&str, u32)]) -> Lsa {
     let mut entries: Vec<PrefixEntry> = entries
         .iter()
-        .map(|&(p, m)| PrefixEntry {
-            prefix: Name::from_uri(p).expect("valid name"),
-            metric: m,
-        })
+        .map(|&(p, m)| PrefixEntry { prefix: Name::from_uri(p).expect("valid name"), metric: m })
         .collect();
     entries.sort();
-    Lsa {
-        header: header(LsaKind::Prefix, id(origin), 0),
-        body: LsaBody::Prefix(entries),
-    }
+    Lsa { header: header(LsaKind::Prefix, id(origin), 0), body: LsaBody::Prefix(entries) }
 }
 
 fn purged(kind: LsaKind, origin: &str) -> Lsa {
     let mut h = header(kind, id(origin), 0);
     h.remaining_lifetime_s = 0;
-    Lsa {
-        header: h,
-        body: LsaBody::Purged,
-    }
+    Lsa { header: h, body: LsaBody::Purged }
 }
 
 fn labels(ids: &[RouterId]) -> String {
@@ -115,31 +74,14 @@ fn labels(ids: &[RouterId]) -> String {
 
 /// `X d=<distance> via <first hops>` per reachable router, ascending id.
 fn dump_spf(r: &SpfResult) -> String {
-    r.nodes
-        .iter()
-        .map(|(&n, s)| {
-            format!(
-                "{} d={} via {}\n",
-                label(n),
-                s.distance,
-                labels(&s.first_hops)
-            )
-        })
-        .collect()
+    r.nodes.iter().map(|(&n, s)| format!("{} d={} via {}\n", label(n), s.distance, labels(&s.first_hops))).collect()
 }
 
 /// `<prefix> m=<metric> via <next hops> from <origins>` per route.
 fn dump_rib(rib: &Rib) -> String {
     rib.routes
         .iter()
-        .map(|(p, e)| {
-            format!(
-                "{p} m={} via {} from {}\n",
-                e.metric,
-                labels(&e.next_hops),
-                labels(&e.origins)
-            )
-        })
+        .map(|(p, e)| format!("{p} m={} via {} from {}\n", e.metric, labels(&e.next_hops), labels(&e.origins)))
         .collect()
 }
 
@@ -160,14 +102,8 @@ fn square_with_ecmp() {
     //   |         |
     //   C ---1--- D
     let lsas = graph(&[("A", "B", 1), ("A", "C", 1), ("B", "D", 1), ("C", "D", 1)]);
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n"
-    );
-    assert_eq!(
-        spf_dump(&lsas, "D"),
-        "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n"
-    );
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n");
+    assert_eq!(spf_dump(&lsas, "D"), "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n");
     let topo = Topology::from_lsas(&lsas);
     assert_eq!((topo.len(), topo.link_count()), (4, 8));
 }
@@ -176,14 +112,8 @@ fn square_with_ecmp() {
 fn line() {
     //   A --1-- B --2-- C --3-- D
     let lsas = graph(&[("A", "B", 1), ("B", "C", 2), ("C", "D", 3)]);
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=6 via B\n"
-    );
-    assert_eq!(
-        spf_dump(&lsas, "C"),
-        "A d=3 via B\nB d=2 via B\nC d=0 via \nD d=3 via D\n"
-    );
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=6 via B\n");
+    assert_eq!(spf_dump(&lsas, "C"), "A d=3 via B\nB d=2 via B\nC d=0 via \nD d=3 via D\n");
 }
 
 #[test]
@@ -193,31 +123,16 @@ fn triangle_with_unequal_costs() {
     //      B---C          and B's own shortest path is its direct link.
     //        1
     let lsas = graph(&[("A", "B", 1), ("B", "C", 1), ("A", "C", 5)]);
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=2 via B\n"
-    );
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=2 via B\n");
     // Make the direct link cost exactly the detour: both first hops.
     let lsas = graph(&[("A", "B", 1), ("B", "C", 1), ("A", "C", 2)]);
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=2 via B,C\n"
-    );
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=2 via B,C\n");
     // Asymmetric metrics: each end's own metric counts in its direction.
     //   A lists C at 5, C lists A at 1.
-    let lsas = vec![
-        node("A", &[("B", 1), ("C", 5)]),
-        node("B", &[("A", 1), ("C", 1)]),
-        node("C", &[("A", 1), ("B", 1)]),
-    ];
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=2 via B\n"
-    );
-    assert_eq!(
-        spf_dump(&lsas, "C"),
-        "A d=1 via A\nB d=1 via B\nC d=0 via \n"
-    );
+    let lsas =
+        vec![node("A", &[("B", 1), ("C", 5)]), node("B", &[("A", 1), ("C", 1)]), node("C", &[("A", 1), ("B", 1)])];
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=2 via B\n");
+    assert_eq!(spf_dump(&lsas, "C"), "A d=1 via A\nB d=1 via B\nC d=0 via \n");
 }
 
 #[test]
@@ -227,27 +142,11 @@ fn one_way_link_is_not_used() {
     //     10        1
     //      \        |
     //       +------ C
-    let lsas = vec![
-        node("A", &[("B", 1), ("C", 10)]),
-        node("B", &[("C", 1)]),
-        node("C", &[("A", 10), ("B", 1)]),
-    ];
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=11 via C\nC d=10 via C\n"
-    );
-    assert_eq!(
-        spf_dump(&lsas, "B"),
-        "A d=11 via C\nB d=0 via \nC d=1 via C\n"
-    );
+    let lsas = vec![node("A", &[("B", 1), ("C", 10)]), node("B", &[("C", 1)]), node("C", &[("A", 10), ("B", 1)])];
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=11 via C\nC d=10 via C\n");
+    assert_eq!(spf_dump(&lsas, "B"), "A d=11 via C\nB d=0 via \nC d=1 via C\n");
     let topo = Topology::from_lsas(&lsas);
-    assert_eq!(
-        topo.links(id("A")),
-        vec![Link {
-            neighbor: id("C"),
-            metric: 10
-        }]
-    );
+    assert_eq!(topo.links(id("A")), vec![Link { neighbor: id("C"), metric: 10 }]);
     // A neighbour without any node LSA is not a vertex at all.
     let lsas = vec![node("A", &[("B", 1), ("E", 1)]), node("B", &[("A", 1)])];
     assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\n");
@@ -257,10 +156,7 @@ fn one_way_link_is_not_used() {
 #[test]
 fn parallel_links_self_links_and_zero_metric() {
     // A lists B twice (metrics 7 and 3) and itself; B lists A at metric 0 (invalid, taken as 1).
-    let lsas = vec![
-        node("A", &[("B", 7), ("B", 3), ("A", 1)]),
-        node("B", &[("A", 0)]),
-    ];
+    let lsas = vec![node("A", &[("B", 7), ("B", 3), ("A", 1)]), node("B", &[("A", 0)])];
     assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=3 via B\n");
     assert_eq!(spf_dump(&lsas, "B"), "A d=1 via A\nB d=0 via \n");
 }
@@ -287,28 +183,16 @@ fn anycast_prefix_equal_and_unequal_cost() {
     let mut lsas = graph(&[("A", "B", 1), ("A", "C", 1), ("B", "D", 1), ("C", "D", 1)]);
     lsas.push(prefixes("B", &[("/svc", 0), ("/b", 2)]));
     lsas.push(prefixes("C", &[("/svc", 0)]));
-    assert_eq!(
-        dump_rib(&rib_at(&lsas, "A")),
-        "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n"
-    );
+    assert_eq!(dump_rib(&rib_at(&lsas, "A")), "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n");
     // From D both are one hop away too.
-    assert_eq!(
-        dump_rib(&rib_at(&lsas, "D")),
-        "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n"
-    );
+    assert_eq!(dump_rib(&rib_at(&lsas, "D")), "/b m=3 via B from B\n/svc m=1 via B,C from B,C\n");
 
     // Unequal: C announces at metric 5, B wins alone.
     lsas.pop();
     lsas.push(prefixes("C", &[("/svc", 5)]));
-    assert_eq!(
-        dump_rib(&rib_at(&lsas, "A")),
-        "/b m=3 via B from B\n/svc m=1 via B from B\n"
-    );
+    assert_eq!(dump_rib(&rib_at(&lsas, "A")), "/b m=3 via B from B\n/svc m=1 via B from B\n");
     // From C itself, its own announcement is local (skipped): the remote one is used.
-    assert_eq!(
-        dump_rib(&rib_at(&lsas, "C")),
-        "/b m=4 via A,D from B\n/svc m=2 via A,D from B\n"
-    );
+    assert_eq!(dump_rib(&rib_at(&lsas, "C")), "/b m=4 via A,D from B\n/svc m=2 via A,D from B\n");
 
     // Equal total cost at different distances: B (1 + 1) and D (2 + 0).
     let mut lsas = graph(&[("A", "B", 1), ("A", "C", 1), ("B", "D", 1), ("C", "D", 1)]);
@@ -324,22 +208,8 @@ fn long_names_sharing_their_first_16_bytes() {
     // names that differ only after byte 16.
     //   B --1-- A --2-- C --1-- D
     let mut lsas = graph(&[("A", "B", 1), ("A", "C", 2), ("C", "D", 1)]);
-    lsas.push(prefixes(
-        "B",
-        &[
-            ("/abcdefghijklmnop/x", 1),
-            ("/abcdefghijklmnop/y", 0),
-            ("/abcdefghijklmn", 0),
-        ],
-    ));
-    lsas.push(prefixes(
-        "C",
-        &[
-            ("/abcdefghijklmnop/x", 0),
-            ("/abcdefghijklmnop/y", 1),
-            ("/abcdefghijklmnop/z", 0),
-        ],
-    ));
+    lsas.push(prefixes("B", &[("/abcdefghijklmnop/x", 1), ("/abcdefghijklmnop/y", 0), ("/abcdefghijklmn", 0)]));
+    lsas.push(prefixes("C", &[("/abcdefghijklmnop/x", 0), ("/abcdefghijklmnop/y", 1), ("/abcdefghijklmnop/z", 0)]));
     lsas.push(prefixes("D", &[("/abcdefghijklmnop/w", 0)]));
     assert_eq!(
         dump_rib(&rib_at(&lsas, "A")),
@@ -378,11 +248,7 @@ fn unreachable_origin_and_purged_lsas() {
     wrong.header.id.kind = LsaKind::Node;
     lsas.push(wrong.clone());
     assert!(rib_at(&lsas, "A").is_empty());
-    assert_eq!(
-        Topology::from_lsas(&lsas).link_count(),
-        2,
-        "a node-kind LSA with a prefix body adds nothing"
-    );
+    assert_eq!(Topology::from_lsas(&lsas).link_count(), 2, "a node-kind LSA with a prefix body adds nothing");
 }
 
 #[test]
@@ -399,27 +265,12 @@ fn multi_fragment_node_lsa() {
         node("C", &[("A", 1), ("D", 1)]),
         node("D", &[("B", 1), ("C", 1)]),
     ];
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n"
-    );
-    assert_eq!(
-        spf_dump(&lsas, "D"),
-        "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n"
-    );
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=1 via C\nD d=2 via B,C\n");
+    assert_eq!(spf_dump(&lsas, "D"), "A d=2 via B,C\nB d=1 via B\nC d=1 via C\nD d=0 via \n");
     // Purging fragment 1 alone removes A–C.
     let mut lsas = lsas;
-    lsas[1] = Lsa {
-        header: LsaHeader {
-            remaining_lifetime_s: 0,
-            ..lsas[1].header
-        },
-        body: LsaBody::Purged,
-    };
-    assert_eq!(
-        spf_dump(&lsas, "A"),
-        "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=2 via B\n"
-    );
+    lsas[1] = Lsa { header: LsaHeader { remaining_lifetime_s: 0, ..lsas[1].header }, body: LsaBody::Purged };
+    assert_eq!(spf_dump(&lsas, "A"), "A d=0 via \nB d=1 via B\nC d=3 via B\nD d=2 via B\n");
 }
 
 /// The draft's Figure 2 [draft-li-dmsc-architecture §4], read as:
@@ -490,8 +341,7 @@ fn figure_2_link_failure_diff() {
         if let LsaBody::Node(n) = &mut lsa.body {
             let o = lsa.header.id.origin;
             n.links.retain(|l| {
-                !((o == id("SG4") && l.neighbor == id("SR3"))
-                    || (o == id("SR3") && l.neighbor == id("SG4")))
+                !((o == id("SG4") && l.neighbor == id("SR3")) || (o == id("SR3") && l.neighbor == id("SG4")))
             });
         }
     }
@@ -515,17 +365,11 @@ fn figure_2_link_failure_diff() {
     // SG1 withdraws its prefixes too: /A, /B now only at SG4 (3 hops: via SR1 or SR3).
     after.retain(|l| !(l.header.id.kind == LsaKind::Prefix && l.header.id.origin == id("SG1")));
     let newer = rib_at(&after, "SG3");
-    assert_eq!(
-        dump_rib(&newer),
-        "/A m=3 via SR1,SR3 from SG4\n/B m=3 via SR1,SR3 from SG4\n/c m=2 via SR1 from SG2\n"
-    );
+    assert_eq!(dump_rib(&newer), "/A m=3 via SR1,SR3 from SG4\n/B m=3 via SR1,SR3 from SG4\n/c m=2 via SR1 from SG2\n");
     // SG2 disappears: /c removed.
     after.retain(|l| l.header.id.origin != id("SG2"));
     let last = rib_at(&after, "SG3");
-    assert_eq!(
-        newer.diff(&last),
-        vec![RibChange::Remove(Name::from_uri("/c").unwrap())]
-    );
+    assert_eq!(newer.diff(&last), vec![RibChange::Remove(Name::from_uri("/c").unwrap())]);
     assert!(last.diff(&last).is_empty());
 }
 
@@ -546,8 +390,7 @@ fn service_gateways_are_not_transit() {
         if let LsaBody::Node(n) = &mut lsa.body {
             let o = lsa.header.id.origin;
             n.links.retain(|l| {
-                !((o == id("SR1") && l.neighbor == id("SR2"))
-                    || (o == id("SR2") && l.neighbor == id("SR1")))
+                !((o == id("SR1") && l.neighbor == id("SR2")) || (o == id("SR2") && l.neighbor == id("SR1")))
             });
         }
     }
@@ -620,10 +463,7 @@ fn loop_free_alternates_in_figure_2() {
     // cost (10 + 10) that reach an /A instance without SR1 (anycast, RFC 5286
     // §6.1); /e via SR2 or SR3 (ECMP, 20): no third neighbour reaches it
     // without SR1 except the SGs, which are no transit.
-    assert_eq!(
-        dump_backups(&lsas, "SR1"),
-        "/A: SR2,SR3 (20)\n/c: SR2 (20)\n/d: SR3 (20)\n"
-    );
+    assert_eq!(dump_backups(&lsas, "SR1"), "/A: SR2,SR3 (20)\n/c: SR2 (20)\n/d: SR3 (20)\n");
     // A line S - N - D: N's path to D does not come back, but a neighbour whose
     // only path to D is through S is never an alternate.
     let line = {
@@ -643,11 +483,7 @@ fn synthetic_10k_is_connected() {
     assert_eq!(topo.link_count(), 40_000);
     let r = spf(&topo, RouterId(1));
     assert_eq!(r.nodes.len(), 10_000);
-    assert!(r
-        .nodes
-        .values()
-        .skip(1)
-        .all(|n| !n.first_hops.is_empty() && n.distance > 0));
+    assert!(r.nodes.values().skip(1).all(|n| !n.first_hops.is_empty() && n.distance > 0));
     let prefixes = dmsc_routing::rib::synthetic_prefix_lsas(10_000, 10, 42);
     let rib = Rib::compute(&r, lsas.iter().chain(&prefixes));
     assert!(rib.len() > 10_000, "{}", rib.len());
@@ -680,16 +516,7 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
             Just(n),
             prop::collection::vec(prop::bool::weighted(0.9), n),
             prop::collection::vec(prop::bool::weighted(0.3), n),
-            prop::collection::vec(
-                (
-                    0..n,
-                    0..n,
-                    1u32..8,
-                    prop::bool::weighted(0.85),
-                    any::<bool>(),
-                ),
-                0..30,
-            ),
+            prop::collection::vec((0..n, 0..n, 1u32..8, prop::bool::weighted(0.85), any::<bool>()), 0..30),
             prop::collection::vec((0..n, 0usize..6, 0u32..4), 0..12),
         )
             .prop_map(|(n, has_lsa, sg, links, prefixes)| {
@@ -704,14 +531,7 @@ fn random_net() -> impl Strategy<Value = RandomNet> {
                         frag.push(!f);
                     }
                 }
-                RandomNet {
-                    n,
-                    has_lsa,
-                    sg,
-                    listed,
-                    frag,
-                    prefixes,
-                }
+                RandomNet { n, has_lsa, sg, listed, frag, prefixes }
             })
     })
 }
@@ -743,10 +563,7 @@ impl RandomNet {
                     .iter()
                     .zip(&self.frag)
                     .filter(|((a, _, _), fr)| *a == o && **fr == f)
-                    .map(|((_, b, m), _)| Link {
-                        neighbor: rid(*b),
-                        metric: *m,
-                    })
+                    .map(|((_, b, m), _)| Link { neighbor: rid(*b), metric: *m })
                     .collect();
                 links.sort();
                 out.push(Lsa {
@@ -761,17 +578,11 @@ impl RandomNet {
         }
         let mut by_origin: BTreeMap<usize, Vec<PrefixEntry>> = BTreeMap::new();
         for &(o, k, m) in &self.prefixes {
-            by_origin.entry(o).or_default().push(PrefixEntry {
-                prefix: pname(k),
-                metric: m,
-            });
+            by_origin.entry(o).or_default().push(PrefixEntry { prefix: pname(k), metric: m });
         }
         for (o, mut e) in by_origin {
             e.sort();
-            out.push(Lsa {
-                header: header(LsaKind::Prefix, rid(o), 0),
-                body: LsaBody::Prefix(e),
-            });
+            out.push(Lsa { header: header(LsaKind::Prefix, rid(o), 0), body: LsaBody::Prefix(e) });
         }
         out
     }

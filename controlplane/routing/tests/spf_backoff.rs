@@ -13,13 +13,7 @@ fn ms(v: u64) -> Duration {
 fn defaults_are_rfc8405_section6() {
     let c = SpfBackoffConfig::default();
     assert_eq!(
-        (
-            c.initial_delay,
-            c.short_delay,
-            c.long_delay,
-            c.time_to_learn,
-            c.holddown
-        ),
+        (c.initial_delay, c.short_delay, c.long_delay, c.time_to_learn, c.holddown),
         (ms(50), ms(200), ms(5000), ms(500), ms(10_000))
     );
 }
@@ -96,10 +90,7 @@ fn transitions_1_2_3_4_5_and_8_9() {
 #[test]
 fn transition_6_holddown_in_short_wait() {
     // Holddown shorter than time-to-learn: SHORT_WAIT ends by holddown.
-    let cfg = SpfBackoffConfig {
-        holddown: ms(300),
-        ..SpfBackoffConfig::default()
-    };
+    let cfg = SpfBackoffConfig { holddown: ms(300), ..SpfBackoffConfig::default() };
     let t0 = Instant::now();
     let mut b = SpfBackoff::new(cfg);
     b.event(t0);
@@ -117,11 +108,7 @@ fn transition_6_holddown_in_short_wait() {
 fn transition_7_spf_timer_in_quiet() {
     // LONG_SPF_DELAY longer than HOLDDOWN: the SPF scheduled in LONG_WAIT
     // fires after the return to QUIET.
-    let cfg = SpfBackoffConfig {
-        time_to_learn: ms(100),
-        holddown: ms(2000),
-        ..SpfBackoffConfig::default()
-    };
+    let cfg = SpfBackoffConfig { time_to_learn: ms(100), holddown: ms(2000), ..SpfBackoffConfig::default() };
     let t0 = Instant::now();
     let mut b = SpfBackoff::new(cfg);
     b.event(t0);
@@ -143,11 +130,7 @@ fn transition_7_spf_timer_in_quiet() {
 #[test]
 fn pure_quiet_spf_timer_transition_7() {
     // The same, but SPF fires while still QUIET (no event in between).
-    let cfg = SpfBackoffConfig {
-        time_to_learn: ms(100),
-        holddown: ms(2000),
-        ..SpfBackoffConfig::default()
-    };
+    let cfg = SpfBackoffConfig { time_to_learn: ms(100), holddown: ms(2000), ..SpfBackoffConfig::default() };
     let t0 = Instant::now();
     let mut b = SpfBackoff::new(cfg);
     b.event(t0);
@@ -224,10 +207,7 @@ fn flapping_link_runs_spf_a_bounded_number_of_times() {
     // so at most ⌈60 s / 5 s⌉ = 12 during the flap, plus one scheduled by the
     // last events. Total ≤ 1 + 3 + 12 + 1 = 17 (against 6,000 without back-off).
     let bound = 1
-        + cfg
-            .time_to_learn
-            .as_millis()
-            .div_ceil(cfg.short_delay.as_millis())
+        + cfg.time_to_learn.as_millis().div_ceil(cfg.short_delay.as_millis())
         + flap.as_millis().div_ceil(cfg.long_delay.as_millis())
         + 1;
     assert_eq!(bound, 17);
@@ -250,14 +230,7 @@ fn flapping_link_runs_spf_a_bounded_number_of_times() {
 fn single_event_after_quiet_is_fast_and_isolated_events_stay_fast() {
     // Events 20 s apart: always QUIET in between, every SPF after 50 ms.
     let t0 = Instant::now();
-    let (runs, b) = drive(
-        SpfBackoffConfig::default(),
-        t0,
-        (0..5).map(|k| ms(20_000 * k)),
-    );
-    assert_eq!(
-        runs,
-        (0..5).map(|k| ms(20_000 * k + 50)).collect::<Vec<_>>()
-    );
+    let (runs, b) = drive(SpfBackoffConfig::default(), t0, (0..5).map(|k| ms(20_000 * k)));
+    assert_eq!(runs, (0..5).map(|k| ms(20_000 * k + 50)).collect::<Vec<_>>());
     assert_eq!(b.state(), BackoffState::Quiet);
 }

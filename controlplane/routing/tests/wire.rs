@@ -15,10 +15,7 @@ fn hex(b: &[u8]) -> String {
 
 fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 fn signed_chain() -> Keychain {
@@ -29,10 +26,7 @@ fn signed_chain() -> Keychain {
 // Golden bytes: the same hex is in docs/routing.md §10.
 
 const GOLDEN: [(&str, &str); 6] = [
-    (
-        "hello",
-        "0102010000200000 0000000000000001 0101001e00000000 0000000203736731",
-    ),
+    ("hello", "0102010000200000 0000000000000001 0101001e00000000 0000000203736731"),
     (
         "lsu",
         "0102020000710000 0000000000000001 0002
@@ -74,20 +68,10 @@ fn golden_bytes_match_docs() {
         assert_eq!(label, glabel);
         let bytes = fuzzing::encode_example(&pdu, signed);
         assert_eq!(hex(&bytes), hex(&unhex(ghex)), "{label}");
-        let chain = if signed {
-            signed_chain()
-        } else {
-            Keychain::none()
-        };
+        let chain = if signed { signed_chain() } else { Keychain::none() };
         let (back, auth) = decode(&bytes, &chain).unwrap();
         assert_eq!(back, pdu, "{label}");
-        assert_eq!(
-            auth,
-            signed.then_some(AuthInfo {
-                key_id: 1,
-                crypto_seq: 1
-            })
-        );
+        assert_eq!(auth, signed.then_some(AuthInfo { key_id: 1, crypto_seq: 1 }));
     }
 }
 
@@ -99,16 +83,9 @@ fn docs_hex_blocks_match_golden() {
     let mut found = 0;
     for (label, pdu, signed) in fuzzing::examples() {
         let fence = format!("```hex routing-{label}\n");
-        let start = doc
-            .find(&fence)
-            .unwrap_or_else(|| panic!("docs/routing.md lacks {fence}"))
-            + fence.len();
+        let start = doc.find(&fence).unwrap_or_else(|| panic!("docs/routing.md lacks {fence}")) + fence.len();
         let len = doc[start..].find("```").unwrap();
-        assert_eq!(
-            unhex(&doc[start..start + len]),
-            fuzzing::encode_example(&pdu, signed),
-            "{label}"
-        );
+        assert_eq!(unhex(&doc[start..start + len]), fuzzing::encode_example(&pdu, signed), "{label}");
         found += 1;
     }
     assert_eq!(found, GOLDEN.len());
@@ -120,14 +97,8 @@ fn golden_checksums_and_sizes() {
     assert_eq!(fuzzing::example_prefix_lsa().header.checksum, 0x2c21);
     assert_eq!(lsa_encoded_len(&fuzzing::example_node_lsa()), 26 + 19);
     assert_eq!(lsa_encoded_len(&fuzzing::example_prefix_lsa()), 26 + 24);
-    assert_eq!(
-        (PDU_HEADER_BYTES, AUTH_TRAILER_BYTES, SUMMARY_BYTES),
-        (16, 44, 24)
-    );
-    assert_eq!(
-        (CSNP_FIXED_BYTES, PSNP_FIXED_BYTES, LSU_FIXED_BYTES),
-        (42, 18, 18)
-    );
+    assert_eq!((PDU_HEADER_BYTES, AUTH_TRAILER_BYTES, SUMMARY_BYTES), (16, 44, 24));
+    assert_eq!((CSNP_FIXED_BYTES, PSNP_FIXED_BYTES, LSU_FIXED_BYTES), (42, 18, 18));
     // The checksum ignores the lifetime and the checksum field itself.
     let mut lsa = fuzzing::example_node_lsa();
     lsa.header.remaining_lifetime_s = 17;
@@ -151,25 +122,13 @@ fn all_routers_mac_is_multicast_locally_administered() {
 fn truncation_at_every_length_is_truncated() {
     for (label, pdu, signed) in fuzzing::examples() {
         let bytes = fuzzing::encode_example(&pdu, signed);
-        let chain = if signed {
-            signed_chain()
-        } else {
-            Keychain::none()
-        };
+        let chain = if signed { signed_chain() } else { Keychain::none() };
         for cut in 0..bytes.len() {
-            assert_eq!(
-                decode(&bytes[..cut], &chain).err(),
-                Some(Error::Truncated),
-                "{label} cut {cut}"
-            );
+            assert_eq!(decode(&bytes[..cut], &chain).err(), Some(Error::Truncated), "{label} cut {cut}");
         }
         let mut long = bytes.clone();
         long.push(0);
-        assert_eq!(
-            decode(&long, &chain).err(),
-            Some(Error::BadLength),
-            "{label} trailing byte"
-        );
+        assert_eq!(decode(&long, &chain).err(), Some(Error::BadLength), "{label} trailing byte");
     }
 }
 
@@ -182,10 +141,7 @@ fn every_bit_flip_of_signed_examples_is_rejected() {
         for bit in 0..bytes.len() * 8 {
             let mut b = bytes.clone();
             b[bit / 8] ^= 1 << (bit % 8);
-            assert!(
-                decode(&b, &chain).is_err(),
-                "{label}: flip of bit {bit} accepted"
-            );
+            assert!(decode(&b, &chain).is_err(), "{label}: flip of bit {bit} accepted");
         }
     }
 }
@@ -194,10 +150,7 @@ fn every_bit_flip_of_signed_examples_is_rejected() {
 // Every error variant.
 
 fn example(label: &str) -> (Pdu, Vec<u8>) {
-    let (_, pdu, signed) = fuzzing::examples()
-        .into_iter()
-        .find(|(l, _, _)| *l == label)
-        .unwrap();
+    let (_, pdu, signed) = fuzzing::examples().into_iter().find(|(l, _, _)| *l == label).unwrap();
     let bytes = fuzzing::encode_example(&pdu, signed);
     (pdu, bytes)
 }
@@ -217,51 +170,18 @@ fn patched(b: &[u8], at: usize, with: &[u8]) -> Vec<u8> {
 fn header_errors() {
     let (_, hello) = example("hello");
     assert_eq!(decode_plain(&[]), Err(Error::Truncated));
-    assert_eq!(
-        decode_plain(&patched(&hello, 0, &[2])),
-        Err(Error::BadVersion(2))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 1, &[1])),
-        Err(Error::BadSignalingType(1))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 2, &[0])),
-        Err(Error::BadPduType(0))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 2, &[5])),
-        Err(Error::BadPduType(5))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 3, &[0x02])),
-        Err(Error::BadFlags(0x02))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 4, &[0, 15])),
-        Err(Error::BadLength)
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 4, &[0, 31])),
-        Err(Error::BadLength)
-    ); // trailing byte
-    assert_eq!(
-        decode_plain(&patched(&hello, 4, &[0, 33])),
-        Err(Error::Truncated)
-    );
+    assert_eq!(decode_plain(&patched(&hello, 0, &[2])), Err(Error::BadVersion(2)));
+    assert_eq!(decode_plain(&patched(&hello, 1, &[1])), Err(Error::BadSignalingType(1)));
+    assert_eq!(decode_plain(&patched(&hello, 2, &[0])), Err(Error::BadPduType(0)));
+    assert_eq!(decode_plain(&patched(&hello, 2, &[5])), Err(Error::BadPduType(5)));
+    assert_eq!(decode_plain(&patched(&hello, 3, &[0x02])), Err(Error::BadFlags(0x02)));
+    assert_eq!(decode_plain(&patched(&hello, 4, &[0, 15])), Err(Error::BadLength));
+    assert_eq!(decode_plain(&patched(&hello, 4, &[0, 31])), Err(Error::BadLength)); // trailing byte
+    assert_eq!(decode_plain(&patched(&hello, 4, &[0, 33])), Err(Error::Truncated));
     // Auth flag set but too short for a trailer.
-    assert_eq!(
-        decode_plain(&patched(&hello, 3, &[0x01])),
-        Err(Error::BadLength)
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 6, &[0, 1])),
-        Err(Error::Invalid("pdu header reserved field not zero"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 8, &[0; 8])),
-        Err(Error::Invalid("sender router id 0"))
-    );
+    assert_eq!(decode_plain(&patched(&hello, 3, &[0x01])), Err(Error::BadLength));
+    assert_eq!(decode_plain(&patched(&hello, 6, &[0, 1])), Err(Error::Invalid("pdu header reserved field not zero")));
+    assert_eq!(decode_plain(&patched(&hello, 8, &[0; 8])), Err(Error::Invalid("sender router id 0")));
     // Length above the maximum, with that many bytes present.
     let mut big = hello.clone();
     big.resize(MAX_PDU_BYTES + 1, 0);
@@ -273,73 +193,32 @@ fn header_errors() {
 fn auth_errors() {
     let (pdu, hello) = example("hello");
     let (_, hello_auth) = example("hello_auth");
-    assert_eq!(
-        decode(&hello, &signed_chain()).err(),
-        Some(Error::MissingAuth)
-    );
-    assert_eq!(
-        decode(&hello_auth, &Keychain::none()).err(),
-        Some(Error::UnexpectedAuth)
-    );
-    let k9 = Key {
-        id: 9,
-        secret: b"x".to_vec(),
-        send: true,
-        accept: true,
-    };
+    assert_eq!(decode(&hello, &signed_chain()).err(), Some(Error::MissingAuth));
+    assert_eq!(decode(&hello_auth, &Keychain::none()).err(), Some(Error::UnexpectedAuth));
+    let k9 = Key { id: 9, secret: b"x".to_vec(), send: true, accept: true };
     let signed9 = encode(&pdu, Some(&k9), 5).unwrap();
-    assert_eq!(
-        decode(&signed9, &signed_chain()).err(),
-        Some(Error::UnknownKey(9))
-    );
+    assert_eq!(decode(&signed9, &signed_chain()).err(), Some(Error::UnknownKey(9)));
     // Same id, other secret.
-    let other = Key {
-        id: 1,
-        secret: b"other".to_vec(),
-        send: true,
-        accept: true,
-    };
-    assert_eq!(
-        decode(&hello_auth, &Keychain::new(vec![other]).unwrap()).err(),
-        Some(Error::BadMac)
-    );
+    let other = Key { id: 1, secret: b"other".to_vec(), send: true, accept: true };
+    assert_eq!(decode(&hello_auth, &Keychain::new(vec![other]).unwrap()).err(), Some(Error::BadMac));
     // A send-only key (accept = false) does not verify.
-    let send_only = Key {
-        accept: false,
-        ..example_key()
-    };
-    assert_eq!(
-        decode(&hello_auth, &Keychain::new(vec![send_only]).unwrap()).err(),
-        Some(Error::UnknownKey(1))
-    );
+    let send_only = Key { accept: false, ..example_key() };
+    assert_eq!(decode(&hello_auth, &Keychain::new(vec![send_only]).unwrap()).err(), Some(Error::UnknownKey(1)));
     // Trailer reserved non-zero with a valid MAC is Invalid (checked after the MAC).
     let mut b = hello_auth.clone();
     b[32 + 2..32 + 4].copy_from_slice(&[0, 1]);
     let n = b.len();
-    let mut mac =
-        <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(b"dmsc-example-key").unwrap();
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(b"dmsc-example-key").unwrap();
     hmac::Mac::update(&mut mac, &b[..n - 32]);
     let tag = hmac::Mac::finalize(mac).into_bytes();
     b[n - 32..].copy_from_slice(&tag);
-    assert_eq!(
-        decode(&b, &signed_chain()).err(),
-        Some(Error::Invalid("auth trailer reserved field not zero"))
-    );
+    assert_eq!(decode(&b, &signed_chain()).err(), Some(Error::Invalid("auth trailer reserved field not zero")));
     // Changing the crypto seq without re-signing is caught.
     let mut replayed = hello_auth.clone();
     replayed[32 + 11] = 2;
-    assert_eq!(
-        decode(&replayed, &signed_chain()).err(),
-        Some(Error::BadMac)
-    );
+    assert_eq!(decode(&replayed, &signed_chain()).err(), Some(Error::BadMac));
     let (_, auth) = decode(&hello_auth, &signed_chain()).unwrap();
-    assert_eq!(
-        auth,
-        Some(AuthInfo {
-            key_id: 1,
-            crypto_seq: 1
-        })
-    );
+    assert_eq!(auth, Some(AuthInfo { key_id: 1, crypto_seq: 1 }));
 }
 
 #[test]
@@ -350,106 +229,37 @@ fn body_errors() {
     let (_, csnp) = example("csnp");
     let (_, psnp) = example("psnp");
     // Hello: role, state, hostname.
-    assert_eq!(
-        decode_plain(&patched(&hello, 16, &[3])),
-        Err(Error::Invalid("role not 1 (SG) or 2 (SR)"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 17, &[3])),
-        Err(Error::Invalid("adjacency state not 0..=2"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 30, &[0xff])),
-        Err(Error::BadHostname)
-    );
-    assert_eq!(
-        decode_plain(&patched(&hello, 28, &[4])),
-        Err(Error::BadLength)
-    ); // hostname overruns
-    assert_eq!(
-        decode_plain(&patched(&hello, 28, &[2])),
-        Err(Error::BadLength)
-    ); // trailing body byte
-       // LSU (offsets: count at 16, first LSA at 18, its body at 44, second LSA at 63).
-    assert_eq!(
-        decode_plain(&patched(&lsu, 16, &[0, 3])),
-        Err(Error::BadLength)
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 16, &[0, 1])),
-        Err(Error::BadLength)
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 18, &[3])),
-        Err(Error::Invalid("lsa kind not 1 (node) or 2 (prefix)"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 19, &[1])),
-        Err(Error::Invalid("lsa id reserved byte not zero"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 22, &[0; 8])),
-        Err(Error::Invalid("lsa origin router id 0"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 30, &[0; 8])),
-        Err(Error::Invalid("lsa sequence number 0"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 38, &[0, 0])),
-        Err(Error::Invalid("lsa with lifetime 0 has a body"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 62, &[11])),
-        Err(Error::BadLsaChecksum)
-    ); // metric 10 -> 11
-    assert_eq!(
-        decode_plain(&patched(&lsu, 51, &[0; 8])),
-        Err(Error::Invalid("link neighbor router id 0"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&lsu, 59, &[0, 0, 0, 0])),
-        Err(Error::BadMetric)
-    ); // metric 0
-    assert_eq!(
-        decode_plain(&patched(&lsu, 59, &[1])),
-        Err(Error::BadMetric)
-    ); // metric 0x0100000a
-    assert_eq!(
-        decode_plain(&patched(&lsu, 18, &[2])),
-        Err(Error::BadLength)
-    ); // node body parsed as prefix
+    assert_eq!(decode_plain(&patched(&hello, 16, &[3])), Err(Error::Invalid("role not 1 (SG) or 2 (SR)")));
+    assert_eq!(decode_plain(&patched(&hello, 17, &[3])), Err(Error::Invalid("adjacency state not 0..=2")));
+    assert_eq!(decode_plain(&patched(&hello, 30, &[0xff])), Err(Error::BadHostname));
+    assert_eq!(decode_plain(&patched(&hello, 28, &[4])), Err(Error::BadLength)); // hostname overruns
+    assert_eq!(decode_plain(&patched(&hello, 28, &[2])), Err(Error::BadLength)); // trailing body byte
+                                                                                 // LSU (offsets: count at 16, first LSA at 18, its body at 44, second LSA at 63).
+    assert_eq!(decode_plain(&patched(&lsu, 16, &[0, 3])), Err(Error::BadLength));
+    assert_eq!(decode_plain(&patched(&lsu, 16, &[0, 1])), Err(Error::BadLength));
+    assert_eq!(decode_plain(&patched(&lsu, 18, &[3])), Err(Error::Invalid("lsa kind not 1 (node) or 2 (prefix)")));
+    assert_eq!(decode_plain(&patched(&lsu, 19, &[1])), Err(Error::Invalid("lsa id reserved byte not zero")));
+    assert_eq!(decode_plain(&patched(&lsu, 22, &[0; 8])), Err(Error::Invalid("lsa origin router id 0")));
+    assert_eq!(decode_plain(&patched(&lsu, 30, &[0; 8])), Err(Error::Invalid("lsa sequence number 0")));
+    assert_eq!(decode_plain(&patched(&lsu, 38, &[0, 0])), Err(Error::Invalid("lsa with lifetime 0 has a body")));
+    assert_eq!(decode_plain(&patched(&lsu, 62, &[11])), Err(Error::BadLsaChecksum)); // metric 10 -> 11
+    assert_eq!(decode_plain(&patched(&lsu, 51, &[0; 8])), Err(Error::Invalid("link neighbor router id 0")));
+    assert_eq!(decode_plain(&patched(&lsu, 59, &[0, 0, 0, 0])), Err(Error::BadMetric)); // metric 0
+    assert_eq!(decode_plain(&patched(&lsu, 59, &[1])), Err(Error::BadMetric)); // metric 0x0100000a
+    assert_eq!(decode_plain(&patched(&lsu, 18, &[2])), Err(Error::BadLength)); // node body parsed as prefix
     assert_eq!(decode_plain(&patched(&lsu, 97, &[0])), Err(Error::BadName)); // empty first component
                                                                              // Purge: lifetime > 0 without body.
-    assert_eq!(
-        decode_plain(&patched(&purge, 38, &[0, 1])),
-        Err(Error::Invalid("lsa with lifetime > 0 has no body"))
-    );
+    assert_eq!(decode_plain(&patched(&purge, 38, &[0, 1])), Err(Error::Invalid("lsa with lifetime > 0 has no body")));
     // Purge checksum is not verified.
     assert!(decode_plain(&patched(&purge, 40, &[0x12, 0x34])).is_ok());
     // CSNP: reversed range, entry outside the range.
     let rev = patched(&patched(&csnp, 16, &[2]), 28, &[1]);
-    assert_eq!(
-        decode_plain(&rev),
-        Err(Error::Invalid("csnp range start after end"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&csnp, 28, &[1])),
-        Err(Error::Invalid("csnp entry outside its range"))
-    );
-    assert_eq!(
-        decode_plain(&patched(&csnp, 40, &[0, 3])),
-        Err(Error::BadLength)
-    );
+    assert_eq!(decode_plain(&rev), Err(Error::Invalid("csnp range start after end")));
+    assert_eq!(decode_plain(&patched(&csnp, 28, &[1])), Err(Error::Invalid("csnp entry outside its range")));
+    assert_eq!(decode_plain(&patched(&csnp, 40, &[0, 3])), Err(Error::BadLength));
     // PSNP: count disagrees.
-    assert_eq!(
-        decode_plain(&patched(&psnp, 16, &[0, 0])),
-        Err(Error::BadLength)
-    );
-    assert_eq!(
-        decode_plain(&patched(&psnp, 16, &[0xff, 0xff])),
-        Err(Error::BadLength)
-    );
+    assert_eq!(decode_plain(&patched(&psnp, 16, &[0, 0])), Err(Error::BadLength));
+    assert_eq!(decode_plain(&patched(&psnp, 16, &[0xff, 0xff])), Err(Error::BadLength));
 }
 
 fn hello_pdu(hostname: &str) -> Pdu {
@@ -468,130 +278,61 @@ fn hello_pdu(hostname: &str) -> Pdu {
 fn node_lsa(links: Vec<Link>) -> Lsa {
     with_checksum(Lsa {
         header: LsaHeader {
-            id: LsaId {
-                kind: LsaKind::Node,
-                origin: RouterId(5),
-                fragment: 0,
-            },
+            id: LsaId { kind: LsaKind::Node, origin: RouterId(5), fragment: 0 },
             seq: 1,
             remaining_lifetime_s: 10,
             checksum: 0,
         },
-        body: LsaBody::Node(NodeLsa {
-            hostname: "n".into(),
-            role: Role::Sr,
-            links,
-        }),
+        body: LsaBody::Node(NodeLsa { hostname: "n".into(), role: Role::Sr, links }),
     })
 }
 
 fn lsu_of(lsas: Vec<Lsa>) -> Pdu {
-    Pdu {
-        sender: RouterId(1),
-        body: PduBody::Lsu(Lsu { lsas }),
-    }
+    Pdu { sender: RouterId(1), body: PduBody::Lsu(Lsu { lsas }) }
 }
 
 #[test]
 fn encode_errors() {
     assert!(encode(&hello_pdu(&"h".repeat(255)), None, 0).is_ok());
-    assert_eq!(
-        encode(&hello_pdu(&"h".repeat(256)), None, 0),
-        Err(Error::BadHostname)
-    );
+    assert_eq!(encode(&hello_pdu(&"h".repeat(256)), None, 0), Err(Error::BadHostname));
     let mut p = hello_pdu("a");
     p.sender = RouterId(0);
-    assert_eq!(
-        encode(&p, None, 0),
-        Err(Error::Invalid("sender router id 0"))
-    );
+    assert_eq!(encode(&p, None, 0), Err(Error::Invalid("sender router id 0")));
     if let PduBody::Hello(h) = &mut p.body {
         h.neighbor = Some(RouterId(0));
     }
     p.sender = RouterId(1);
-    assert_eq!(
-        encode(&p, None, 0),
-        Err(Error::Invalid("hello neighbor router id 0"))
-    );
+    assert_eq!(encode(&p, None, 0), Err(Error::Invalid("hello neighbor router id 0")));
     for bad in [0, 0x0100_0000, u32::MAX] {
-        let lsu = lsu_of(vec![node_lsa(vec![Link {
-            neighbor: RouterId(2),
-            metric: bad,
-        }])]);
+        let lsu = lsu_of(vec![node_lsa(vec![Link { neighbor: RouterId(2), metric: bad }])]);
         assert_eq!(encode(&lsu, None, 0), Err(Error::BadMetric), "metric {bad}");
     }
-    assert!(encode(
-        &lsu_of(vec![node_lsa(vec![Link {
-            neighbor: RouterId(2),
-            metric: 0xFF_FFFF
-        }])]),
-        None,
-        0
-    )
-    .is_ok());
+    assert!(encode(&lsu_of(vec![node_lsa(vec![Link { neighbor: RouterId(2), metric: 0xFF_FFFF }])]), None, 0).is_ok());
     // Kind mismatch, purge shape.
     let mut lsa = fuzzing::example_prefix_lsa();
     lsa.header.id.kind = LsaKind::Node;
-    assert_eq!(
-        encode(&lsu_of(vec![lsa]), None, 0),
-        Err(Error::Invalid("lsa body kind differs from header kind"))
-    );
+    assert_eq!(encode(&lsu_of(vec![lsa]), None, 0), Err(Error::Invalid("lsa body kind differs from header kind")));
     let mut lsa = fuzzing::example_prefix_lsa();
     lsa.header.remaining_lifetime_s = 0;
-    assert_eq!(
-        encode(&lsu_of(vec![lsa]), None, 0),
-        Err(Error::Invalid("lsa with lifetime 0 has a body"))
-    );
+    assert_eq!(encode(&lsu_of(vec![lsa]), None, 0), Err(Error::Invalid("lsa with lifetime 0 has a body")));
     let mut lsa = fuzzing::example_prefix_lsa();
     lsa.body = LsaBody::Purged;
-    assert_eq!(
-        encode(&lsu_of(vec![lsa]), None, 0),
-        Err(Error::Invalid("lsa with lifetime > 0 has no body"))
-    );
+    assert_eq!(encode(&lsu_of(vec![lsa]), None, 0), Err(Error::Invalid("lsa with lifetime > 0 has no body")));
     // Too long: as many links as fit, then one more.
     let fits = (MAX_PDU_BYTES - LSU_FIXED_BYTES - 26 - 1 - 2 - 2) / 12;
-    let links = |n: usize| {
-        (0..n)
-            .map(|i| Link {
-                neighbor: RouterId(i as u64 + 1),
-                metric: 1,
-            })
-            .collect::<Vec<_>>()
-    };
+    let links = |n: usize| (0..n).map(|i| Link { neighbor: RouterId(i as u64 + 1), metric: 1 }).collect::<Vec<_>>();
     let ok = encode(&lsu_of(vec![node_lsa(links(fits))]), None, 0).unwrap();
     assert!(ok.len() <= MAX_PDU_BYTES && ok.len() + 12 > MAX_PDU_BYTES);
-    assert_eq!(
-        decode_plain(&ok).unwrap(),
-        lsu_of(vec![node_lsa(links(fits))])
-    );
-    assert_eq!(
-        encode(&lsu_of(vec![node_lsa(links(fits + 1))]), None, 0),
-        Err(Error::TooLong)
-    );
+    assert_eq!(decode_plain(&ok).unwrap(), lsu_of(vec![node_lsa(links(fits))]));
+    assert_eq!(encode(&lsu_of(vec![node_lsa(links(fits + 1))]), None, 0), Err(Error::TooLong));
     // The trailer counts: the largest unsigned PDU does not fit signed.
-    assert_eq!(
-        encode(
-            &lsu_of(vec![node_lsa(links(fits))]),
-            Some(&example_key()),
-            1
-        ),
-        Err(Error::TooLong)
-    );
+    assert_eq!(encode(&lsu_of(vec![node_lsa(links(fits))]), Some(&example_key()), 1), Err(Error::TooLong));
     // CSNP range rules.
     let (csnp, _) = example("csnp");
-    let PduBody::Csnp(mut c) = csnp.body else {
-        unreachable!()
-    };
+    let PduBody::Csnp(mut c) = csnp.body else { unreachable!() };
     std::mem::swap(&mut c.start, &mut c.end);
     assert_eq!(
-        encode(
-            &Pdu {
-                sender: RouterId(2),
-                body: PduBody::Csnp(c)
-            },
-            None,
-            0
-        ),
+        encode(&Pdu { sender: RouterId(2), body: PduBody::Csnp(c) }, None, 0),
         Err(Error::Invalid("csnp range start after end"))
     );
 }
@@ -617,9 +358,7 @@ fn counter_names_are_distinct_snake_case() {
         Error::TooLong,
     ];
     let mut names: Vec<&str> = all.iter().map(Error::counter_name).collect();
-    assert!(names
-        .iter()
-        .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
     names.sort();
     names.dedup();
     assert_eq!(names.len(), all.len());
@@ -630,35 +369,15 @@ fn counter_names_are_distinct_snake_case() {
 // Keychains and rollover.
 
 fn key(id: u16, send: bool, accept: bool) -> Key {
-    Key {
-        id,
-        secret: format!("secret-{id}").into_bytes(),
-        send,
-        accept,
-    }
+    Key { id, secret: format!("secret-{id}").into_bytes(), send, accept }
 }
 
 #[test]
 fn keychain_validation() {
-    assert_eq!(
-        Keychain::new(vec![key(1, true, true), key(1, false, true)]),
-        Err(KeychainError::DuplicateId(1))
-    );
-    assert_eq!(
-        Keychain::new(vec![key(1, true, true), key(2, true, true)]),
-        Err(KeychainError::MultipleSendKeys)
-    );
-    assert_eq!(
-        Keychain::new(vec![key(1, false, true)]),
-        Err(KeychainError::NoSendKey)
-    );
-    assert_eq!(
-        Keychain::new(vec![Key {
-            secret: vec![],
-            ..key(3, true, true)
-        }]),
-        Err(KeychainError::EmptySecret(3))
-    );
+    assert_eq!(Keychain::new(vec![key(1, true, true), key(1, false, true)]), Err(KeychainError::DuplicateId(1)));
+    assert_eq!(Keychain::new(vec![key(1, true, true), key(2, true, true)]), Err(KeychainError::MultipleSendKeys));
+    assert_eq!(Keychain::new(vec![key(1, false, true)]), Err(KeychainError::NoSendKey));
+    assert_eq!(Keychain::new(vec![Key { secret: vec![], ..key(3, true, true) }]), Err(KeychainError::EmptySecret(3)));
     assert_eq!(Keychain::new(vec![]), Ok(Keychain::none()));
     assert!(Keychain::none().is_empty() && Keychain::none().send_key().is_none());
     let kc = Keychain::new(vec![key(1, false, true), key(2, true, false)]).unwrap();
@@ -681,20 +400,8 @@ fn key_rollover() {
     let step2 = Keychain::new(vec![key(1, false, true), key(2, true, true)]).unwrap();
     let signed2 = encode(&pdu, step2.send_key(), 11).unwrap();
     for chain in [&step1, &step2] {
-        assert_eq!(
-            decode(&signed1, chain).unwrap().1,
-            Some(AuthInfo {
-                key_id: 1,
-                crypto_seq: 10
-            })
-        );
-        assert_eq!(
-            decode(&signed2, chain).unwrap().1,
-            Some(AuthInfo {
-                key_id: 2,
-                crypto_seq: 11
-            })
-        );
+        assert_eq!(decode(&signed1, chain).unwrap().1, Some(AuthInfo { key_id: 1, crypto_seq: 10 }));
+        assert_eq!(decode(&signed2, chain).unwrap().1, Some(AuthInfo { key_id: 2, crypto_seq: 11 }));
     }
     // A router still at step 0 rejects key 2 (hence step 1 must be done everywhere first).
     assert_eq!(decode(&signed2, &old).err(), Some(Error::UnknownKey(2)));
@@ -720,27 +427,13 @@ fn role() -> impl Strategy<Value = Role> {
 }
 
 fn lsa_id() -> impl Strategy<Value = LsaId> {
-    (
-        prop_oneof![Just(LsaKind::Node), Just(LsaKind::Prefix)],
-        router_id(),
-        any::<u16>(),
-    )
-        .prop_map(|(kind, origin, fragment)| LsaId {
-            kind,
-            origin,
-            fragment,
-        })
+    (prop_oneof![Just(LsaKind::Node), Just(LsaKind::Prefix)], router_id(), any::<u16>())
+        .prop_map(|(kind, origin, fragment)| LsaId { kind, origin, fragment })
 }
 
 fn summary() -> impl Strategy<Value = LsaSummary> {
-    (lsa_id(), any::<u64>(), any::<u16>(), any::<u16>()).prop_map(
-        |(id, seq, remaining_lifetime_s, checksum)| LsaHeader {
-            id,
-            seq,
-            remaining_lifetime_s,
-            checksum,
-        },
-    )
+    (lsa_id(), any::<u64>(), any::<u16>(), any::<u16>())
+        .prop_map(|(id, seq, remaining_lifetime_s, checksum)| LsaHeader { id, seq, remaining_lifetime_s, checksum })
 }
 
 fn prefix_name() -> impl Strategy<Value = Name> {
@@ -753,13 +446,8 @@ fn lsa() -> impl Strategy<Value = Lsa> {
         (router_id(), 1u32..=0xFF_FFFF).prop_map(|(neighbor, metric)| Link { neighbor, metric }),
         0..=5,
     );
-    let node = (hostname(), role(), links).prop_map(|(hostname, role, links)| {
-        LsaBody::Node(NodeLsa {
-            hostname,
-            role,
-            links,
-        })
-    });
+    let node = (hostname(), role(), links)
+        .prop_map(|(hostname, role, links)| LsaBody::Node(NodeLsa { hostname, role, links }));
     let prefixes = prop::collection::vec(
         (prefix_name(), any::<u32>()).prop_map(|(prefix, metric)| PrefixEntry { prefix, metric }),
         0..=4,
@@ -780,16 +468,7 @@ fn lsa() -> impl Strategy<Value = Lsa> {
                 LsaBody::Purged => (purge_kind.0, 0),
             };
             let lsa = Lsa {
-                header: LsaHeader {
-                    id: LsaId {
-                        kind,
-                        origin,
-                        fragment,
-                    },
-                    seq,
-                    remaining_lifetime_s,
-                    checksum: 0,
-                },
+                header: LsaHeader { id: LsaId { kind, origin, fragment }, seq, remaining_lifetime_s, checksum: 0 },
                 body,
             };
             if lsa.body == LsaBody::Purged {
@@ -812,48 +491,26 @@ impl Arbitrary for KindArb {
 }
 
 fn body() -> impl Strategy<Value = PduBody> {
-    let state = prop_oneof![
-        Just(AdjState::Down),
-        Just(AdjState::Init),
-        Just(AdjState::Up)
-    ];
-    let hello = (
-        hostname(),
-        role(),
-        any::<u16>(),
-        state,
-        prop::option::of(router_id()),
-    )
-        .prop_map(|(hostname, role, hold_time_s, state, neighbor)| {
-            PduBody::Hello(Hello {
-                hostname,
-                role,
-                hold_time_s,
-                state,
-                neighbor,
-            })
-        });
-    let lsu = prop::collection::vec(lsa(), 0..=3).prop_map(|lsas| PduBody::Lsu(Lsu { lsas }));
-    let csnp = (prop::collection::vec(summary(), 0..=20), lsa_id(), lsa_id()).prop_map(
-        |(mut entries, a, b)| {
-            entries.sort_by_key(|e| e.id);
-            let (mut start, mut end) = (a.min(b), a.max(b));
-            if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
-                start = start.min(first.id);
-                end = end.max(last.id);
-            }
-            if start.origin.0 > 1 && start.kind == LsaKind::Node {
-                start.origin = RouterId(0); // exercise the "from the beginning" bound
-            }
-            PduBody::Csnp(Csnp {
-                start,
-                end,
-                entries,
-            })
+    let state = prop_oneof![Just(AdjState::Down), Just(AdjState::Init), Just(AdjState::Up)];
+    let hello = (hostname(), role(), any::<u16>(), state, prop::option::of(router_id())).prop_map(
+        |(hostname, role, hold_time_s, state, neighbor)| {
+            PduBody::Hello(Hello { hostname, role, hold_time_s, state, neighbor })
         },
     );
-    let psnp = prop::collection::vec(summary(), 0..=20)
-        .prop_map(|entries| PduBody::Psnp(Psnp { entries }));
+    let lsu = prop::collection::vec(lsa(), 0..=3).prop_map(|lsas| PduBody::Lsu(Lsu { lsas }));
+    let csnp = (prop::collection::vec(summary(), 0..=20), lsa_id(), lsa_id()).prop_map(|(mut entries, a, b)| {
+        entries.sort_by_key(|e| e.id);
+        let (mut start, mut end) = (a.min(b), a.max(b));
+        if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+            start = start.min(first.id);
+            end = end.max(last.id);
+        }
+        if start.origin.0 > 1 && start.kind == LsaKind::Node {
+            start.origin = RouterId(0); // exercise the "from the beginning" bound
+        }
+        PduBody::Csnp(Csnp { start, end, entries })
+    });
+    let psnp = prop::collection::vec(summary(), 0..=20).prop_map(|entries| PduBody::Psnp(Psnp { entries }));
     prop_oneof![hello, lsu, csnp, psnp]
 }
 

@@ -60,16 +60,10 @@ impl Gen {
             .map(|_| {
                 const A: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
                 let len = 4 + rng.below(7) as usize;
-                (0..len)
-                    .map(|_| A[rng.below(A.len() as u64) as usize])
-                    .collect()
+                (0..len).map(|_| A[rng.below(A.len() as u64) as usize]).collect()
             })
             .collect();
-        Gen {
-            rng,
-            pool,
-            components,
-        }
+        Gen { rng, pool, components }
     }
 
     fn name(&mut self) -> Name {
@@ -87,19 +81,13 @@ impl Gen {
     fn hops(&mut self) -> Vec<NextHop> {
         let i = self.rng.next_u64();
         (0..1 + i % 3)
-            .map(|h| NextHop {
-                port: ((i + h) % 4) as u16,
-                mac: MacAddr([2, 0, 0, 0, h as u8 + 1, i as u8]),
-                cost: 10,
-            })
+            .map(|h| NextHop { port: ((i + h) % 4) as u16, mac: MacAddr([2, 0, 0, 0, h as u8 + 1, i as u8]), cost: 10 })
             .collect()
     }
 }
 
 fn arg(args: &[String], flag: &str, default: &str) -> String {
-    args.iter()
-        .position(|a| a == flag)
-        .map_or(default.to_string(), |i| args[i + 1].clone())
+    args.iter().position(|a| a == flag).map_or(default.to_string(), |i| args[i + 1].clone())
 }
 
 /// Resident set size of this process, in MB (Linux), or 0.
@@ -107,9 +95,7 @@ fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1e3)
 }
@@ -148,8 +134,7 @@ fn main() {
     for _ in 0..(1 << 19) {
         let mut n = live[gen.rng.below(live.len() as u64) as usize].clone();
         while n.len() < components {
-            n.push(&gen.pool[gen.rng.below(4096) as usize].clone())
-                .unwrap();
+            n.push(&gen.pool[gen.rng.below(4096) as usize].clone()).unwrap();
         }
         wire.extend_from_slice(n.wire());
         ends.push(wire.len());
@@ -185,11 +170,8 @@ fn main() {
             reader.offline();
             let mut starts = vec![0];
             starts.extend_from_slice(&ends[..ends.len() - 1]);
-            let names: Vec<NameRef<'_>> = starts
-                .iter()
-                .zip(&ends)
-                .map(|(&s, &e)| NameRef::parse(&wire[s..e]).unwrap())
-                .collect();
+            let names: Vec<NameRef<'_>> =
+                starts.iter().zip(&ends).map(|(&s, &e)| NameRef::parse(&wire[s..e]).unwrap()).collect();
             let mut i = 0;
             reader.online();
             ready.store(true, Ordering::Release);
@@ -221,26 +203,14 @@ fn main() {
         std::thread::sleep(d);
         (lookups.load(Ordering::Relaxed) - a) as f64 / d.as_secs_f64() / 1e6
     };
-    let before = if lookup_reader {
-        rate(Duration::from_secs(1))
-    } else {
-        0.0
-    };
+    let before = if lookup_reader { rate(Duration::from_secs(1)) } else { 0.0 };
 
     println!();
     println!("| batch | kind | batches | median per batch (µs) | routes/s | max (µs) | rebuilds | plan | apply | grace period | replay | reader M lookups/s |");
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut fresh = 0u64;
-    let sizes: &[usize] = if until_rebuild {
-        &[1000]
-    } else {
-        &[1, 100, 1000]
-    };
-    let kinds: &[&str] = if until_rebuild {
-        &["churn"]
-    } else {
-        &["replace", "churn"]
-    };
+    let sizes: &[usize] = if until_rebuild { &[1000] } else { &[1, 100, 1000] };
+    let kinds: &[&str] = if until_rebuild { &["churn"] } else { &["replace", "churn"] };
     for &size in sizes {
         for &kind in kinds {
             let mut stats: Vec<UpdateStats> = Vec::new();
@@ -281,8 +251,7 @@ fn main() {
                 routes_done += size;
             }
             let elapsed = t0.elapsed();
-            let during =
-                (lookups.load(Ordering::Relaxed) - l0) as f64 / elapsed.as_secs_f64() / 1e6;
+            let during = (lookups.load(Ordering::Relaxed) - l0) as f64 / elapsed.as_secs_f64() / 1e6;
             let rebuilds = stats.iter().filter(|s| s.rebuilt).count();
             let mut total: Vec<Duration> = stats.iter().map(UpdateStats::total).collect();
             let max = *total.iter().max().unwrap();
@@ -290,12 +259,7 @@ fn main() {
                 let mut v: Vec<Duration> = stats.iter().map(f).collect();
                 us(median(&mut v))
             };
-            let (p, a, g, r) = (
-                part(|s| s.plan),
-                part(|s| s.apply),
-                part(|s| s.grace_period),
-                part(|s| s.replay),
-            );
+            let (p, a, g, r) = (part(|s| s.plan), part(|s| s.apply), part(|s| s.grace_period), part(|s| s.replay));
             println!(
                 "| {size} | {kind} | {} | {:.1} | {:.0} | {:.0} | {rebuilds} | {p:.1} | {a:.1} | {g:.1} | {r:.1} | {} |",
                 stats.len(),
@@ -319,9 +283,5 @@ fn main() {
     }
     stop.store(true, Ordering::Relaxed);
     reader.join().unwrap();
-    println!(
-        "entries at the end: {} (version {})",
-        writer.len(),
-        writer.version()
-    );
+    println!("entries at the end: {} (version {})", writer.len(), writer.version());
 }

@@ -184,12 +184,7 @@ impl LookupCache {
     ///
     /// # Panics
     /// If `names.len() != out.len()`.
-    pub fn lookup_burst<'f>(
-        &mut self,
-        fib: &'f Fib,
-        names: &[NameRef<'_>],
-        out: &mut [Option<&'f FibEntry>],
-    ) {
+    pub fn lookup_burst<'f>(&mut self, fib: &'f Fib, names: &[NameRef<'_>], out: &mut [Option<&'f FibEntry>]) {
         assert_eq!(names.len(), out.len(), "lookup_burst: names and out differ in length");
         if self.sets.is_empty() {
             self.stats.misses += names.len() as u64;

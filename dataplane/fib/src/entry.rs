@@ -28,24 +28,15 @@ const INLINE_HOPS: usize = 2;
 /// Next-hop storage: up to [`INLINE_HOPS`] inline, more on the heap.
 #[derive(Clone)]
 enum Hops {
-    Inline {
-        len: u8,
-        hops: [NextHop; INLINE_HOPS],
-    },
+    Inline { len: u8, hops: [NextHop; INLINE_HOPS] },
     Heap(Box<[NextHop]>),
 }
 
 impl Hops {
     fn new(hops: Vec<NextHop>) -> Hops {
         match hops.as_slice() {
-            [a] => Hops::Inline {
-                len: 1,
-                hops: [*a, *a],
-            },
-            [a, b] => Hops::Inline {
-                len: 2,
-                hops: [*a, *b],
-            },
+            [a] => Hops::Inline { len: 1, hops: [*a, *a] },
+            [a, b] => Hops::Inline { len: 2, hops: [*a, *b] },
             _ => Hops::Heap(hops.into_boxed_slice()),
         }
     }
@@ -84,10 +75,7 @@ impl Eq for FibEntry {}
 
 impl std::fmt::Debug for FibEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FibEntry")
-            .field("prefix", &self.prefix)
-            .field("next_hops", &self.next_hops())
-            .finish()
+        f.debug_struct("FibEntry").field("prefix", &self.prefix).field("next_hops", &self.next_hops()).finish()
     }
 }
 
@@ -99,29 +87,14 @@ impl FibEntry {
         next_hops.dedup();
         let lowest = next_hops.first()?.cost;
         let best = next_hops.iter().take_while(|h| h.cost == lowest).count() as u32;
-        Some(FibEntry {
-            next_hops: Hops::new(next_hops),
-            prefix,
-            best,
-        })
+        Some(FibEntry { next_hops: Hops::new(next_hops), prefix, best })
     }
 
     /// A placeholder for a free slot of the FIB's entry slab (no next hop,
     /// `best == 0`); never reachable from a lookup.
     pub(crate) fn vacant() -> FibEntry {
-        let none = NextHop {
-            port: 0,
-            mac: MacAddr([0; 6]),
-            cost: 0,
-        };
-        FibEntry {
-            next_hops: Hops::Inline {
-                len: 0,
-                hops: [none, none],
-            },
-            prefix: Name::root(),
-            best: 0,
-        }
+        let none = NextHop { port: 0, mac: MacAddr([0; 6]), cost: 0 };
+        FibEntry { next_hops: Hops::Inline { len: 0, hops: [none, none] }, prefix: Name::root(), best: 0 }
     }
 
     /// Takes `from`'s next hops, keeping this entry's prefix (which must
@@ -198,20 +171,12 @@ mod tests {
     use super::*;
 
     fn hop(port: u16, cost: u32) -> NextHop {
-        NextHop {
-            port,
-            mac: MacAddr([2, 0, 0, 0, 0, port as u8]),
-            cost,
-        }
+        NextHop { port, mac: MacAddr([2, 0, 0, 0, 0, port as u8]), cost }
     }
 
     #[test]
     fn sorting_and_best() {
-        let e = FibEntry::new(
-            Name::root(),
-            vec![hop(3, 20), hop(2, 10), hop(1, 10), hop(2, 10), hop(0, 30)],
-        )
-        .unwrap();
+        let e = FibEntry::new(Name::root(), vec![hop(3, 20), hop(2, 10), hop(1, 10), hop(2, 10), hop(0, 30)]).unwrap();
         let ports: Vec<u16> = e.next_hops().iter().map(|h| h.port).collect();
         assert_eq!(ports, [1, 2, 3, 0]);
         assert_eq!(e.best_next_hops(), &[hop(1, 10), hop(2, 10)]);
@@ -231,11 +196,7 @@ mod tests {
 
     #[test]
     fn ecmp_is_stable_and_spreads() {
-        let e = FibEntry::new(
-            Name::root(),
-            (0..4).map(|p| hop(p, 5)).chain([hop(9, 6)]).collect(),
-        )
-        .unwrap();
+        let e = FibEntry::new(Name::root(), (0..4).map(|p| hop(p, 5)).chain([hop(9, 6)]).collect()).unwrap();
         let mut counts = [0u32; 4];
         for label in 0..40_000u32 {
             let h = e.next_hop_for_flow(label);

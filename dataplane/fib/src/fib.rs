@@ -164,16 +164,8 @@ impl Fib {
         if indexed.len() > MAX_ENTRIES {
             return Err(FibError::TooManyEntries);
         }
-        indexed.sort_unstable_by(|a, b| {
-            a.0.prefix()
-                .wire()
-                .cmp(b.0.prefix().wire())
-                .then(a.1.cmp(&b.1))
-        });
-        if let Some(w) = indexed
-            .windows(2)
-            .find(|w| w[0].0.prefix().wire() == w[1].0.prefix().wire())
-        {
+        indexed.sort_unstable_by(|a, b| a.0.prefix().wire().cmp(b.0.prefix().wire()).then(a.1.cmp(&b.1)));
+        if let Some(w) = indexed.windows(2).find(|w| w[0].0.prefix().wire() == w[1].0.prefix().wire()) {
             return Err(FibError::DuplicatePrefix { route: w[1].1 });
         }
         let entries = indexed.into_iter().map(|(e, _)| e).collect();
@@ -235,13 +227,7 @@ impl Fib {
     /// entry) along the previous name creates every node once, with its
     /// longest-matching entry already known.
     pub(crate) fn from_sorted(entries: Vec<FibEntry>, seed: u64) -> Result<Fib, FibError> {
-        let trie = build_trie(
-            entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.prefix().wire(), i as u32)),
-            seed,
-        )?;
+        let trie = build_trie(entries.iter().enumerate().map(|(i, e)| (e.prefix().wire(), i as u32)), seed)?;
         let mut depth_entries = [0u32; MAX_COMPONENTS + 1];
         for e in &entries {
             depth_entries[e.prefix().len()] += 1;
@@ -380,33 +366,13 @@ impl Fib {
     /// [`crate::FibWriter`] must have after each update. For tests;
     /// O(size).
     pub fn identical_layout(&self, other: &Fib) -> bool {
-        let slots = |f: &Fib| {
-            f.buckets
-                .iter()
-                .flat_map(|b| b.slots)
-                .map(|s| (s.key, s.key_off, s.best))
-                .collect::<Vec<_>>()
-        };
+        let slots =
+            |f: &Fib| f.buckets.iter().flat_map(|b| b.slots).map(|s| (s.key, s.key_off, s.best)).collect::<Vec<_>>();
         self.keys == other.keys
             && self.entries.len() == other.entries.len()
-            && self
-                .entries
-                .iter()
-                .zip(&other.entries)
-                .all(|(a, b)| a == b && a.is_vacant() == b.is_vacant())
-            && (
-                self.root_best,
-                self.max_depth,
-                self.seed,
-                self.nodes,
-                self.live,
-            ) == (
-                other.root_best,
-                other.max_depth,
-                other.seed,
-                other.nodes,
-                other.live,
-            )
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| a == b && a.is_vacant() == b.is_vacant())
+            && (self.root_best, self.max_depth, self.seed, self.nodes, self.live)
+                == (other.root_best, other.max_depth, other.seed, other.nodes, other.live)
             && self.depth_entries == other.depth_entries
             && self.keys_base == other.keys_base
             && self.shape == other.shape
@@ -420,11 +386,7 @@ impl Fib {
         std::mem::size_of::<Fib>()
             + std::mem::size_of_val::<[Bucket]>(&self.buckets)
             + self.keys.len()
-            + self
-                .entries
-                .iter()
-                .map(FibEntry::memory_bytes)
-                .sum::<usize>()
+            + self.entries.iter().map(FibEntry::memory_bytes).sum::<usize>()
     }
 
     /// Longest-prefix match on whole components: the entry with the most
@@ -466,11 +428,7 @@ impl Fib {
     /// # Panics
     /// If `names.len() != out.len()`.
     pub fn lookup_burst<'f>(&'f self, names: &[NameRef<'_>], out: &mut [Option<&'f FibEntry>]) {
-        assert_eq!(
-            names.len(),
-            out.len(),
-            "lookup_burst: names and out differ in length"
-        );
+        assert_eq!(names.len(), out.len(), "lookup_burst: names and out differ in length");
         // Key arrays sized to the FIB's depth: zeroing 32 × 33 words per
         // burst would cost more than the hashing of shallow names.
         for (names, out) in names.chunks(BURST).zip(out.chunks_mut(BURST)) {
@@ -482,11 +440,7 @@ impl Fib {
         }
     }
 
-    fn burst_chunk<'f, const D: usize>(
-        &'f self,
-        names: &[NameRef<'_>],
-        out: &mut [Option<&'f FibEntry>],
-    ) {
+    fn burst_chunk<'f, const D: usize>(&'f self, names: &[NameRef<'_>], out: &mut [Option<&'f FibEntry>]) {
         let n = names.len().min(BURST);
         let mut keys = [[0u64; D]; BURST];
         let mut search = [Search::new(0); BURST];
@@ -685,17 +639,9 @@ impl Fib {
         let real_slot = *fib.slot(fib.probe(keys[d]));
         assert!(fib.verify(&real_slot, real.wire()));
         let d = fib.prefix_keys(victim.wire(), &mut keys);
-        let fake = Slot {
-            key: keys[d],
-            ..real_slot
-        };
+        let fake = Slot { key: keys[d], ..real_slot };
         let mut nodes = vec![fake];
-        nodes.extend(
-            fib.buckets
-                .iter()
-                .flat_map(|b| b.slots)
-                .filter(|s| s.key != 0),
-        );
+        nodes.extend(fib.buckets.iter().flat_map(|b| b.slots).filter(|s| s.key != 0));
         fib.buckets = table(&nodes);
         fib.shape = next_shape();
         fib
@@ -722,11 +668,7 @@ struct Search {
 impl Search {
     #[inline(always)]
     fn new(depth: usize) -> Search {
-        Search {
-            lo: 0,
-            len: depth + 1,
-            found: NONE,
-        }
+        Search { lo: 0, len: depth + 1, found: NONE }
     }
 
     #[inline(always)]
@@ -763,9 +705,7 @@ pub(crate) fn home(key: u64, n: usize) -> usize {
 /// Builds the bucket table for `nodes` (in order: earlier nodes come first in
 /// a probe chain).
 pub(crate) fn table(nodes: &[Slot]) -> Box<[Bucket]> {
-    let n = (nodes.len() * 100)
-        .div_ceil(MAX_LOAD_PERCENT * BUCKET_SLOTS)
-        .max(2);
+    let n = (nodes.len() * 100).div_ceil(MAX_LOAD_PERCENT * BUCKET_SLOTS).max(2);
     let mut buckets = vec![Bucket::default(); n].into_boxed_slice();
     for node in nodes {
         let mut b = home(node.key, n);
@@ -791,10 +731,7 @@ pub(crate) struct Trie {
 /// Builds the trie over `(prefix wire bytes, entry index)` pairs sorted by
 /// wire bytes, without duplicates (see [`Fib::from_sorted`] for the method).
 /// Nodes store the longest *non-root* entry above them (`NONE` if none).
-pub(crate) fn build_trie<'a>(
-    sorted: impl Iterator<Item = (&'a [u8], u32)>,
-    seed: u64,
-) -> Result<Trie, FibError> {
+pub(crate) fn build_trie<'a>(sorted: impl Iterator<Item = (&'a [u8], u32)>, seed: u64) -> Result<Trie, FibError> {
     let mut nodes: Vec<Slot> = Vec::new();
     let mut keys: Vec<u8> = Vec::new();
     let mut root_best = NONE;
@@ -835,11 +772,7 @@ pub(crate) fn build_trie<'a>(
             let (state, parent_best) = stack[depth];
             let state = hash::extend(state, w, off, end);
             let best = if end == w.len() { index } else { parent_best };
-            nodes.push(Slot {
-                key: (state & !LEN_MASK) | end as u64,
-                key_off: key_off as u32,
-                best,
-            });
+            nodes.push(Slot { key: (state & !LEN_MASK) | end as u64, key_off: key_off as u32, best });
             stack.push((state, best));
             depth += 1;
             off = end;
@@ -850,12 +783,7 @@ pub(crate) fn build_trie<'a>(
     if nodes.len() * 100 / MAX_LOAD_PERCENT > u32::MAX as usize {
         return Err(FibError::TooManyEntries);
     }
-    Ok(Trie {
-        buckets: table(&nodes),
-        keys,
-        root_best,
-        nodes: nodes.len(),
-    })
+    Ok(Trie { buckets: table(&nodes), keys, root_best, nodes: nodes.len() })
 }
 
 /// Largest depth with a live entry (0 if none).

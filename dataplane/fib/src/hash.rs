@@ -74,11 +74,7 @@ const fn masks(skip: usize) -> [u64; 17] {
         } else {
             n - skip
         };
-        m[n] = if bytes == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * bytes)) - 1
-        };
+        m[n] = if bytes == 8 { u64::MAX } else { (1u64 << (8 * bytes)) - 1 };
         n += 1;
     }
     m
@@ -174,8 +170,7 @@ mod tests {
             let c = vec![b'x'; len];
             let a = Name::from_components([c.as_slice(), b"tail"]).unwrap();
             let b = Name::from_components([c.as_slice()]).unwrap();
-            let d =
-                Name::from_components([c.as_slice(), b"other-much-longer-tail-component"]).unwrap();
+            let d = Name::from_components([c.as_slice(), b"other-much-longer-tail-component"]).unwrap();
             let (ha, hb, hd) = (chain(7, &a), chain(7, &b), chain(7, &d));
             assert_eq!(ha[1], hb[1], "len {len}");
             assert_eq!(ha[1], hd[1], "len {len}");
@@ -222,8 +217,7 @@ mod tests {
         let mut n = 0;
         for i in 0..200u32 {
             for j in 0..100u32 {
-                let name =
-                    Name::from_components([format!("s{i}"), format!("{j}"), "x".into()]).unwrap();
+                let name = Name::from_components([format!("s{i}"), format!("{j}"), "x".into()]).unwrap();
                 let h = chain(12345, &name);
                 seen.insert(h[2]);
                 n += 1;

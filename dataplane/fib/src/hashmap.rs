@@ -42,10 +42,7 @@ impl HashFib {
         let wire = name.wire();
         let mut ends = [0usize; MAX_COMPONENTS + 1];
         let mut n = 0;
-        for end in name
-            .component_ends()
-            .take(self.max_depth.min(MAX_COMPONENTS))
-        {
+        for end in name.component_ends().take(self.max_depth.min(MAX_COMPONENTS)) {
             n += 1;
             ends[n] = end;
         }
@@ -69,10 +66,6 @@ impl HashFib {
         let buckets = (self.map.capacity() * 8 / 7).next_power_of_two();
         std::mem::size_of::<Self>()
             + buckets * bucket
-            + self
-                .map
-                .iter()
-                .map(|(k, e)| k.len() + e.memory_bytes() - std::mem::size_of::<FibEntry>())
-                .sum::<usize>()
+            + self.map.iter().map(|(k, e)| k.len() + e.memory_bytes() - std::mem::size_of::<FibEntry>()).sum::<usize>()
     }
 }

@@ -32,9 +32,7 @@ impl NaiveFib {
     pub fn lookup(&self, name: NameRef<'_>) -> Option<&FibEntry> {
         let mut best: Option<&FibEntry> = None;
         for e in &self.entries {
-            if name.starts_with(e.prefix())
-                && best.map_or(true, |b| e.prefix().len() > b.prefix().len())
-            {
+            if name.starts_with(e.prefix()) && best.map_or(true, |b| e.prefix().len() > b.prefix().len()) {
                 best = Some(e);
             }
         }
@@ -53,11 +51,6 @@ impl NaiveFib {
 
     /// Bytes used (entries and the vector).
     pub fn memory_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self
-                .entries
-                .iter()
-                .map(FibEntry::memory_bytes)
-                .sum::<usize>()
+        std::mem::size_of::<Self>() + self.entries.iter().map(FibEntry::memory_bytes).sum::<usize>()
     }
 }

@@ -12,11 +12,7 @@ fn n(uri: &str) -> Name {
 }
 
 fn hop(port: u16) -> NextHop {
-    NextHop {
-        port,
-        mac: MacAddr([2, 0, 0, 0, 0, port as u8]),
-        cost: 10,
-    }
+    NextHop { port, mac: MacAddr([2, 0, 0, 0, 0, port as u8]), cost: 10 }
 }
 
 fn fib(routes: &[(&str, u16)]) -> Fib {
@@ -28,11 +24,7 @@ fn port(f: &Fib, name: &str) -> Option<u16> {
     let single = f.lookup(name.as_ref()).map(|e| e.next_hops()[0].port);
     let mut out = [None];
     f.lookup_burst(&[name.as_ref()], &mut out);
-    assert_eq!(
-        single,
-        out[0].map(|e| e.next_hops()[0].port),
-        "burst == single"
-    );
+    assert_eq!(single, out[0].map(|e| e.next_hops()[0].port), "burst == single");
     single
 }
 
@@ -101,20 +93,12 @@ fn long_components_and_deep_names() {
     assert_eq!(port(&f, &format!("/{}/zz", deep[..20].join("/"))), Some(3));
     // Every component length class of the hash (1..=255 bytes).
     let routes: Vec<(Name, Vec<NextHop>)> = (1..=255usize)
-        .map(|l| {
-            (
-                Name::from_components([vec![b'k'; l], b"v".to_vec()]).unwrap(),
-                vec![hop(l as u16)],
-            )
-        })
+        .map(|l| (Name::from_components([vec![b'k'; l], b"v".to_vec()]).unwrap(), vec![hop(l as u16)]))
         .collect();
     let f = Fib::build(routes).unwrap();
     for l in 1..=255usize {
         let name = Name::from_components([vec![b'k'; l], b"v".to_vec(), b"w".to_vec()]).unwrap();
-        assert_eq!(
-            f.lookup(name.as_ref()).unwrap().next_hops()[0].port,
-            l as u16
-        );
+        assert_eq!(f.lookup(name.as_ref()).unwrap().next_hops()[0].port, l as u16);
         let miss = Name::from_components([vec![b'k'; l]]).unwrap();
         assert!(f.lookup(miss.as_ref()).is_none());
     }
@@ -124,17 +108,9 @@ fn long_components_and_deep_names() {
 fn build_errors() {
     let e = Fib::build([(n("/a"), vec![hop(1)]), (n("/b"), vec![])]).unwrap_err();
     assert_eq!(e, FibError::NoNextHop { route: 1 });
-    let e = Fib::build([
-        (n("/a"), vec![hop(1)]),
-        (n("/b"), vec![hop(1)]),
-        (n("/a"), vec![hop(2)]),
-    ])
-    .unwrap_err();
+    let e = Fib::build([(n("/a"), vec![hop(1)]), (n("/b"), vec![hop(1)]), (n("/a"), vec![hop(2)])]).unwrap_err();
     assert_eq!(e, FibError::DuplicatePrefix { route: 2 });
-    assert_eq!(
-        e.to_string(),
-        "route 2 repeats the prefix of an earlier route"
-    );
+    assert_eq!(e.to_string(), "route 2 repeats the prefix of an earlier route");
     assert_eq!(
         NaiveFib::build([(n("/a"), vec![hop(1)]), (n("/a"), vec![hop(2)])]).unwrap_err(),
         FibError::DuplicatePrefix { route: 1 }
@@ -175,11 +151,7 @@ fn with_changes_upsert_and_remove() {
     assert_eq!(g.len(), 4);
     let sorted: Vec<&[u8]> = g.entries().map(|e| e.prefix().wire()).collect();
     assert!(sorted.windows(2).all(|w| w[0] < w[1]));
-    assert_eq!(
-        f.with_changes([FibChange::Upsert(n("/q"), vec![])])
-            .unwrap_err(),
-        FibError::NoNextHop { route: 0 }
-    );
+    assert_eq!(f.with_changes([FibChange::Upsert(n("/q"), vec![])]).unwrap_err(), FibError::NoNextHop { route: 0 });
 }
 
 #[test]
@@ -203,14 +175,11 @@ fn hash_collision_never_misroutes() {
 
 #[test]
 fn burst_matches_single_across_chunks() {
-    let routes: Vec<(Name, Vec<NextHop>)> = (0..300u16)
-        .map(|i| (n(&format!("/s{}/m{}/{}", i % 7, i % 13, i)), vec![hop(i)]))
-        .collect();
+    let routes: Vec<(Name, Vec<NextHop>)> =
+        (0..300u16).map(|i| (n(&format!("/s{}/m{}/{}", i % 7, i % 13, i)), vec![hop(i)])).collect();
     let f = Fib::build(routes).unwrap();
-    let names: Vec<Name> = (0..100u16)
-        .map(|i| i * 5)
-        .map(|j| n(&format!("/s{}/m{}/{}/x/y", j % 7, j % 13, j)))
-        .collect();
+    let names: Vec<Name> =
+        (0..100u16).map(|i| i * 5).map(|j| n(&format!("/s{}/m{}/{}/x/y", j % 7, j % 13, j))).collect();
     let refs: Vec<NameRef<'_>> = names.iter().map(Name::as_ref).collect();
     let mut out = vec![None; refs.len()];
     f.lookup_burst(&refs, &mut out);

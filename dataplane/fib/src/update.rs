@@ -82,11 +82,7 @@ struct Path {
 
 impl Path {
     fn new(seed: u64, w: &[u8]) -> Path {
-        let mut p = Path {
-            states: [0; MAX_COMPONENTS + 1],
-            ends: [0; MAX_COMPONENTS + 1],
-            depth: 0,
-        };
+        let mut p = Path { states: [0; MAX_COMPONENTS + 1], ends: [0; MAX_COMPONENTS + 1], depth: 0 };
         p.states[0] = seed;
         let mut off = 0;
         while off < w.len() {
@@ -119,10 +115,7 @@ fn depth_of(w: &[u8]) -> usize {
 
 /// Whether some indexed prefix starts with `x` (is `x` or below it).
 fn has_extension(index: &Index, x: &[u8]) -> bool {
-    index
-        .range::<[u8], _>((Bound::Included(x), Bound::Unbounded))
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(x))
+    index.range::<[u8], _>((Bound::Included(x), Bound::Unbounded)).next().is_some_and(|(k, _)| k.starts_with(x))
 }
 
 /// Sets `bound` to an exclusive lower bound past every name that starts
@@ -203,9 +196,7 @@ impl Fib {
             for d in 1..=path.depth {
                 let key = path.key(d);
                 if self.find_node(key, &w[..path.ends[d]]).is_none() {
-                    if (self.nodes + 1) * 100
-                        > self.buckets.len() * BUCKET_SLOTS * GROW_LOAD_PERCENT
-                    {
+                    if (self.nodes + 1) * 100 > self.buckets.len() * BUCKET_SLOTS * GROW_LOAD_PERCENT {
                         self.grow();
                         grew = true;
                     }
@@ -213,11 +204,7 @@ impl Fib {
                         self.keys.extend_from_slice(w);
                         (self.keys.len() - w.len()) as u32
                     });
-                    self.place(Slot {
-                        key,
-                        key_off: off,
-                        best: NONE,
-                    });
+                    self.place(Slot { key, key_off: off, best: NONE });
                     self.nodes += 1;
                 }
             }
@@ -229,9 +216,7 @@ impl Fib {
             let w = e.prefix().wire();
             if !w.is_empty() {
                 let path = Path::new(self.seed, w);
-                let s = self
-                    .find_node(path.key(path.depth), w)
-                    .expect("phase 2 inserted it");
+                let s = self.find_node(path.key(path.depth), w).expect("phase 2 inserted it");
                 self.slot_mut(s).best = *slot;
             }
         }
@@ -247,12 +232,7 @@ impl Fib {
     /// Re-places every node in a table sized for `MAX_LOAD_PERCENT` (40 %)
     /// load: O(table), amortised over the insertions since the last size.
     fn grow(&mut self) {
-        let nodes: Vec<Slot> = self
-            .buckets
-            .iter()
-            .flat_map(|b| b.slots)
-            .filter(|s| s.key != 0)
-            .collect();
+        let nodes: Vec<Slot> = self.buckets.iter().flat_map(|b| b.slots).filter(|s| s.key != 0).collect();
         self.buckets = table(&nodes);
     }
 
@@ -292,9 +272,7 @@ impl Fib {
         // nodes between `w` and the first entry on each branch inherit `top`.
         let mut bound: Vec<u8> = w.to_vec();
         loop {
-            let next = index
-                .range::<[u8], _>((Bound::Excluded(bound.as_slice()), Bound::Unbounded))
-                .next();
+            let next = index.range::<[u8], _>((Bound::Excluded(bound.as_slice()), Bound::Unbounded)).next();
             let Some((e, &ei)) = next else { break };
             if !e.starts_with(w) {
                 break;
@@ -324,16 +302,14 @@ impl Fib {
     /// vacant (prefix `/`, and `x` is not empty).
     fn is_own_entry(&self, s: usize, x: &[u8]) -> bool {
         let best = self.buckets[s / BUCKET_SLOTS].slots[s % BUCKET_SLOTS].best;
-        self.entries
-            .get(best as usize)
-            .is_some_and(|e| e.prefix().wire() == x)
+        self.entries.get(best as usize).is_some_and(|e| e.prefix().wire() == x)
     }
 
     /// Replaces the table and key arena by a fresh build from `index`
     /// (entries stay in their slots).
     fn rebuild(&mut self, index: &Index) {
-        let trie = build_trie(index.iter().map(|(k, &i)| (&k[..], i)), self.seed)
-            .expect("sizes were checked by the writer");
+        let trie =
+            build_trie(index.iter().map(|(k, &i)| (&k[..], i)), self.seed).expect("sizes were checked by the writer");
         self.buckets = trie.buckets;
         self.keys = trie.keys;
         self.keys_base = self.keys.len();

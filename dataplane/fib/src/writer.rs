@@ -116,16 +116,11 @@ impl FibWriter {
     /// on (`rcu.register()`). Publish only through the writer from then on.
     pub fn new(fib: Fib) -> (FibWriter, Arc<Rcu<Fib>>) {
         let entries: Vec<FibEntry> = fib.entries().cloned().collect();
-        let mut live =
-            Fib::from_sorted(entries, fib.seed).expect("a valid FIB rebuilds within its limits");
+        let mut live = Fib::from_sorted(entries, fib.seed).expect("a valid FIB rebuilds within its limits");
         let version = crate::hash::random_seed();
         live.version = version;
-        let index: Index = live
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (Box::<[u8]>::from(e.prefix().wire()), i as u32))
-            .collect();
+        let index: Index =
+            live.entries.iter().enumerate().map(|(i, e)| (Box::<[u8]>::from(e.prefix().wire()), i as u32)).collect();
         let writer = FibWriter {
             standby: Box::new(live.clone()),
             slab_len: live.entries.len() as u32,
@@ -207,8 +202,7 @@ impl FibWriter {
         }
         if self.index.len() + adds > MAX_ENTRIES
             || self.standby.keys.len() + bytes > u32::MAX as usize
-            || (self.standby.nodes + adds * MAX_COMPONENTS) * 100 / MAX_LOAD_PERCENT
-                > u32::MAX as usize
+            || (self.standby.nodes + adds * MAX_COMPONENTS) * 100 / MAX_LOAD_PERCENT > u32::MAX as usize
         {
             return Err(FibError::TooManyEntries);
         }
@@ -242,11 +236,8 @@ impl FibWriter {
         stats.removed = plan.removes.len();
         // Replacing next hops keeps every name's entry index, so the lcores'
         // lookup caches stay valid; adding or removing a prefix does not.
-        plan.shape = if plan.adds.is_empty() && plan.removes.is_empty() {
-            self.standby.shape
-        } else {
-            crate::fib::next_shape()
-        };
+        plan.shape =
+            if plan.adds.is_empty() && plan.removes.is_empty() { self.standby.shape } else { crate::fib::next_shape() };
         let t1 = Instant::now();
         stats.plan = t1 - t0;
 

@@ -12,7 +12,6 @@ use dmsc_fib::{Fib, FibChange, NextHop};
 use dmsc_wire::name::Name;
 use proptest::prelude::*;
 
-
 /// Route prefixes of 0..=6 components, plus a few of up to 12 (so that the
 /// burst path's 17-key variant, FIB depth 9..=16, is exercised too).
 fn routes(max: usize) -> impl Strategy<Value = BTreeMap<Name, Vec<NextHop>>> {
@@ -20,11 +19,7 @@ fn routes(max: usize) -> impl Strategy<Value = BTreeMap<Name, Vec<NextHop>>> {
     proptest::collection::btree_map(prefix, hops(), 0..max)
 }
 
-fn check_all(
-    fib: &Fib,
-    routes: &BTreeMap<Name, Vec<NextHop>>,
-    names: &[Name],
-) -> Result<(), TestCaseError> {
+fn check_all(fib: &Fib, routes: &BTreeMap<Name, Vec<NextHop>>, names: &[Name]) -> Result<(), TestCaseError> {
     let naive = NaiveFib::build(routes.clone()).unwrap();
     let hash = HashFib::build(routes.clone()).unwrap();
     prop_assert_eq!(fib.len(), routes.len());

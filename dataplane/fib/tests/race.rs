@@ -16,9 +16,7 @@ use dmsc_wire::name::{Name, NameRef};
 const PROBES: usize = 64;
 
 fn probe_name(i: usize) -> Name {
-    format!("/svc{}/m{}/item{}/leaf", i % 8, i % 5, i)
-        .parse()
-        .unwrap()
+    format!("/svc{}/m{}/item{}/leaf", i % 8, i % 5, i).parse().unwrap()
 }
 
 /// Version `v`: even versions route `/svcK` to port 1000+K and the probes'
@@ -28,16 +26,10 @@ fn version(v: u64) -> Fib {
     let parity = (v % 2) as u16;
     let mut routes = Vec::new();
     for k in 0..8u16 {
-        routes.push((
-            format!("/svc{k}").parse::<Name>().unwrap(),
-            2000 + 2 * k + parity,
-        ));
+        routes.push((format!("/svc{k}").parse::<Name>().unwrap(), 2000 + 2 * k + parity));
         if parity == 0 {
             for j in 0..5u16 {
-                routes.push((
-                    format!("/svc{k}/m{j}").parse().unwrap(),
-                    4000 + 2 * (k * 5 + j),
-                ));
+                routes.push((format!("/svc{k}/m{j}").parse().unwrap(), 4000 + 2 * (k * 5 + j)));
             }
         }
     }
@@ -48,16 +40,11 @@ fn version(v: u64) -> Fib {
             routes.push((p, 2 * i as u16 + parity));
         }
     }
-    Fib::build(routes.into_iter().map(|(n, port)| {
-        (
-            n,
-            vec![NextHop {
-                port,
-                mac: MacAddr([2, 0, 0, 0, 0, 1]),
-                cost: v as u32,
-            }],
-        )
-    }))
+    Fib::build(
+        routes
+            .into_iter()
+            .map(|(n, port)| (n, vec![NextHop { port, mac: MacAddr([2, 0, 0, 0, 0, 1]), cost: v as u32 }])),
+    )
     .unwrap()
 }
 

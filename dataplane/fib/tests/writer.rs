@@ -21,7 +21,6 @@ use proptest::prelude::*;
 
 type Routes = BTreeMap<Name, Vec<NextHop>>;
 
-
 #[derive(Clone, Debug)]
 enum Op {
     Upsert(Name, Vec<NextHop>),
@@ -47,11 +46,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn initial(extra: &Routes, filler: usize) -> Routes {
     let mut r = extra.clone();
     for i in 0..filler {
-        let hop = NextHop {
-            port: 9,
-            mac: MacAddr([2, 0, 0, 0, 9, 9]),
-            cost: 1,
-        };
+        let hop = NextHop { port: 9, mac: MacAddr([2, 0, 0, 0, 9, 9]), cost: 1 };
         r.insert(format!("/filler/{i}").parse().unwrap(), vec![hop]);
     }
     r
@@ -66,9 +61,7 @@ fn check(fib: &Fib, routes: &Routes, names: &[Name]) -> Result<(), TestCaseError
     let probe = probes(routes, names);
     check_lookups(fib, &naive, &probe)?;
     for n in &probe {
-        let want = routes
-            .get(n)
-            .map(|h| FibEntry::new(n.clone(), h.clone()).unwrap());
+        let want = routes.get(n).map(|h| FibEntry::new(n.clone(), h.clone()).unwrap());
         prop_assert!(same(want.as_ref(), fib.get(n.as_ref())), "get {}", n);
     }
     let sorted: Vec<&[u8]> = fib.entries().map(|e| e.prefix().wire()).collect();
@@ -90,7 +83,14 @@ fn check_cached(caches: &mut [LookupCache], fib: &Fib, routes: &Routes, names: &
             cache.lookup_burst(fib, &refs, &mut out);
             for (n, got) in refs.iter().zip(&out) {
                 let want = naive.lookup(*n);
-                prop_assert!(same(want, *got), "cache of {} round {round}, {}: want {:?} got {:?}", cache.capacity(), n, want, got);
+                prop_assert!(
+                    same(want, *got),
+                    "cache of {} round {round}, {}: want {:?} got {:?}",
+                    cache.capacity(),
+                    n,
+                    want,
+                    got
+                );
             }
         }
     }
@@ -193,11 +193,7 @@ proptest! {
 }
 
 fn hop(port: u16) -> NextHop {
-    NextHop {
-        port,
-        mac: MacAddr([2, 0, 0, 0, 0, port as u8]),
-        cost: 1,
-    }
+    NextHop { port, mac: MacAddr([2, 0, 0, 0, 0, port as u8]), cost: 1 }
 }
 
 fn n(uri: &str) -> Name {
@@ -210,33 +206,27 @@ fn port(fib: &Fib, name: &str) -> Option<u16> {
 
 #[test]
 fn root_interior_and_subtree_changes() {
-    let routes: Vec<(Name, Vec<NextHop>)> = (0..500)
-        .map(|i| (n(&format!("/s/{}/m/{i}", i % 7)), vec![hop(1)]))
-        .collect();
+    let routes: Vec<(Name, Vec<NextHop>)> =
+        (0..500).map(|i| (n(&format!("/s/{}/m/{i}", i % 7)), vec![hop(1)])).collect();
     let (mut w, rcu) = FibWriter::new(Fib::build(routes).unwrap());
     let mut r = rcu.register();
     r.offline();
     let live = |r: &mut Reader<Fib>, name: &str| with_live(r, |f| port(f, name));
     assert_eq!(live(&mut r, "/x"), None);
     // Default route: O(1), every miss now takes it.
-    let s = w
-        .apply([FibChange::Upsert(Name::root(), vec![hop(2)])])
-        .unwrap();
+    let s = w.apply([FibChange::Upsert(Name::root(), vec![hop(2)])]).unwrap();
     assert_eq!((s.added, s.rebuilt), (1, false));
     assert_eq!(live(&mut r, "/x"), Some(2));
     assert_eq!(live(&mut r, "/s/3/m"), Some(2));
     // An interior prefix above 71 routes: its subtree's nodes take it.
-    w.apply([FibChange::Upsert(n("/s/3"), vec![hop(3)])])
-        .unwrap();
+    w.apply([FibChange::Upsert(n("/s/3"), vec![hop(3)])]).unwrap();
     assert_eq!(live(&mut r, "/s/3/m"), Some(3));
     assert_eq!(live(&mut r, "/s/3/m/nope"), Some(3));
     assert_eq!(live(&mut r, "/s/3/m/3"), Some(1));
     assert_eq!(live(&mut r, "/s/4/m/nope"), Some(2));
     // Remove the leaves under /s/3: their nodes go, /s/3 stays.
-    let leaves: Vec<FibChange> = (0..500)
-        .filter(|i| i % 7 == 3)
-        .map(|i| FibChange::Remove(n(&format!("/s/3/m/{i}"))))
-        .collect();
+    let leaves: Vec<FibChange> =
+        (0..500).filter(|i| i % 7 == 3).map(|i| FibChange::Remove(n(&format!("/s/3/m/{i}")))).collect();
     let s = w.apply(leaves).unwrap();
     assert_eq!(s.removed, 71);
     assert_eq!(live(&mut r, "/s/3/m/3"), Some(3));
@@ -296,10 +286,8 @@ fn churn_grows_and_compacts_in_place() {
     r.offline();
     let (mut rebuilt, mut in_place) = (0, 0);
     for round in 0..60u32 {
-        let adds = (0..200)
-            .map(|i| FibChange::Upsert(n(&format!("/r{round}/x/{i}")), vec![hop((i % 5) as u16)]));
-        let removes =
-            (0..200).map(|i| FibChange::Remove(n(&format!("/r{}/x/{i}", round.wrapping_sub(2)))));
+        let adds = (0..200).map(|i| FibChange::Upsert(n(&format!("/r{round}/x/{i}")), vec![hop((i % 5) as u16)]));
+        let removes = (0..200).map(|i| FibChange::Remove(n(&format!("/r{}/x/{i}", round.wrapping_sub(2)))));
         let s = w.apply(adds.chain(removes)).unwrap();
         if s.rebuilt {
             rebuilt += 1;
@@ -313,10 +301,7 @@ fn churn_grows_and_compacts_in_place() {
             assert_eq!(port(f, &format!("/r{}/x/7", round.wrapping_sub(2))), None);
         });
     }
-    assert!(
-        rebuilt > 0 && in_place > rebuilt,
-        "{rebuilt} rebuilt, {in_place} in place"
-    );
+    assert!(rebuilt > 0 && in_place > rebuilt, "{rebuilt} rebuilt, {in_place} in place");
 }
 
 const PROBES: usize = 64;
@@ -347,19 +332,7 @@ fn version(v: u64) -> Routes {
         }
     }
     let mac = MacAddr([2, 0, 0, 0, 0, 1]);
-    routes
-        .into_iter()
-        .map(|(name, port)| {
-            (
-                name,
-                vec![NextHop {
-                    port,
-                    mac,
-                    cost: v as u32,
-                }],
-            )
-        })
-        .collect()
+    routes.into_iter().map(|(name, port)| (name, vec![NextHop { port, mac, cost: v as u32 }])).collect()
 }
 
 #[test]
@@ -416,10 +389,7 @@ fn readers_see_whole_versions_while_writer_applies_batches() {
             .keys()
             .filter(|k| !next.contains_key(*k))
             .map(|k| FibChange::Remove(k.clone()))
-            .chain(
-                next.iter()
-                    .map(|(k, h)| FibChange::Upsert(k.clone(), h.clone())),
-            )
+            .chain(next.iter().map(|(k, h)| FibChange::Upsert(k.clone(), h.clone())))
             .collect();
         writer.apply(changes).unwrap();
         prev = next;

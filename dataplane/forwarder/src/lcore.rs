@@ -216,7 +216,8 @@ impl Work<'_> {
             self.pipeline.process_burst(fib, self.cache, &mut frames, verdicts);
         }
         for (i, m) in burst.drain().enumerate() {
-            let verdict = if chained[i] { Verdict::Drop { reason: DropReason::Malformed, nack: None } } else { self.verdicts[i] };
+            let verdict =
+                if chained[i] { Verdict::Drop { reason: DropReason::Malformed, nack: None } } else { self.verdicts[i] };
             match verdict {
                 Verdict::Forward { port } => {
                     c.forwarded.inc();
@@ -304,7 +305,13 @@ impl Lcore {
         let mut cache_seen = cache.stats();
         let mut verdicts = [Verdict::Punt; BURST];
         let c = &*counters;
-        tracing::debug!(lcore = dpdk::lcore_id(), index, rx = rx.len(), rings = rings_in.len(), "forwarding loop starts");
+        tracing::debug!(
+            lcore = dpdk::lcore_id(),
+            index,
+            rx = rx.len(),
+            rings = rings_in.len(),
+            "forwarding loop starts"
+        );
 
         while !quit.load(Ordering::Relaxed) {
             // 1. Quiescent state: no FIB reference survives from the last turn.
@@ -381,9 +388,8 @@ impl Lcore {
                 idle_turns = 0;
                 let now_stats = cache.stats();
                 c.name_cache_hits.add(now_stats.hits - cache_seen.hits);
-                c.name_cache_misses.add(
-                    (now_stats.misses + now_stats.bypassed) - (cache_seen.misses + cache_seen.bypassed),
-                );
+                c.name_cache_misses
+                    .add((now_stats.misses + now_stats.bypassed) - (cache_seen.misses + cache_seen.bypassed));
                 cache_seen = now_stats;
             }
         }

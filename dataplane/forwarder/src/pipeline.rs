@@ -42,8 +42,8 @@
 use arrayvec::ArrayVec;
 use dmsc_fib::{Fib, FibEntry, LookupCache};
 use dmsc_wire::ethernet::{self, Frame, MacAddr};
-use dmsc_wire::name::{Name, NameRef};
 use dmsc_wire::nack::{self, NackReason};
+use dmsc_wire::name::{Name, NameRef};
 use dmsc_wire::packet::{self, Packet, PacketType, PendingDst};
 use dmsc_wire::Error as WireError;
 
@@ -146,7 +146,13 @@ impl Pipeline {
     /// # Panics
     /// If `frames.len() != verdicts.len()`.
     #[inline]
-    pub fn process_burst(&self, fib: &Fib, cache: &mut LookupCache, frames: &mut [&mut [u8]], verdicts: &mut [Verdict]) {
+    pub fn process_burst(
+        &self,
+        fib: &Fib,
+        cache: &mut LookupCache,
+        frames: &mut [&mut [u8]],
+        verdicts: &mut [Verdict],
+    ) {
         assert_eq!(frames.len(), verdicts.len(), "process_burst: frames and verdicts differ in length");
         let n = frames.len().min(MAX_BURST);
         // Pass 1: parse (read-only); frames that end here get their verdict.
@@ -367,7 +373,6 @@ struct Meta {
     total_len: u16,
 }
 
-
 /// A decision before any byte is written.
 #[derive(Clone, Copy)]
 enum Decided {
@@ -387,4 +392,3 @@ fn malformed_nack(e: WireError) -> Option<NackReason> {
         _ => None,
     }
 }
-

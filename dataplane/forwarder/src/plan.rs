@@ -77,11 +77,7 @@ pub struct Plan {
 impl Plan {
     /// Lcore indices that dispatch by flow label (producers of rings).
     pub fn dispatchers(&self) -> Vec<usize> {
-        self.lcores
-            .iter()
-            .filter(|l| l.rx.iter().any(|b| b.dispatch))
-            .map(|l| l.index)
-            .collect()
+        self.lcores.iter().filter(|l| l.rx.iter().any(|b| b.dispatch)).map(|l| l.index).collect()
     }
 }
 

@@ -32,13 +32,7 @@ impl TokenBucket {
     pub fn new(rate_per_s: u32, burst: u32, clock_hz: u64, now: u64) -> TokenBucket {
         let unit = u128::from(clock_hz.max(1));
         let cap = u128::from(burst) * unit;
-        TokenBucket {
-            units: if rate_per_s == 0 { 0 } else { cap },
-            cap,
-            unit,
-            rate: u128::from(rate_per_s),
-            last: now,
-        }
+        TokenBucket { units: if rate_per_s == 0 { 0 } else { cap }, cap, unit, rate: u128::from(rate_per_s), last: now }
     }
 
     /// Takes one token if available at clock reading `now`. A reading earlier

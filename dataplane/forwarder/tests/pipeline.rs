@@ -26,7 +26,8 @@ fn n(s: &str) -> Name {
 }
 
 fn setup() -> (Pipeline, Fib) {
-    let pipeline = Pipeline::new(ET, vec![PortInfo { mac: P0, mtu: 1500 }, PortInfo { mac: P1, mtu: 200 }], n("/r"), 32);
+    let pipeline =
+        Pipeline::new(ET, vec![PortInfo { mac: P0, mtu: 1500 }, PortInfo { mac: P1, mtu: 200 }], n("/r"), 32);
     let fib = Fib::build(vec![
         (n("/a"), vec![NextHop { port: 1, mac: N1, cost: 1 }]),
         (n("/client"), vec![NextHop { port: 0, mac: C, cost: 1 }]),
@@ -70,11 +71,14 @@ fn forwards_by_longest_prefix_and_rewrites() {
     let pk = Packet::new_checked(e.payload()).unwrap();
     assert_eq!(pk.hop_limit(), 63);
     // Nothing else changed.
-    assert_eq!(f[12..], {
-        let mut b = before[12..].to_vec();
-        b[2 + 2] = 63; // hop limit at DMSC offset 2 (frame offset 16)
-        b
-    }[..]);
+    assert_eq!(
+        f[12..],
+        {
+            let mut b = before[12..].to_vec();
+            b[2 + 2] = 63; // hop limit at DMSC offset 2 (frame offset 16)
+            b
+        }[..]
+    );
 }
 
 #[test]
@@ -82,26 +86,46 @@ fn drops_with_the_right_reason_and_nack() {
     let (p, fib) = setup();
     let cases: Vec<(Vec<u8>, DropReason, Option<NackReason>)> = vec![
         (req("/nowhere"), DropReason::NoRoute, Some(NackReason::NoRoute)),
-        (frame(PacketType::Request, "/a", "/client", 1, 0, 0), DropReason::HopLimit, Some(NackReason::HopLimitExceeded)),
-        (frame(PacketType::Request, "/a", "/client", 0, 0, 0), DropReason::HopLimit, Some(NackReason::HopLimitExceeded)),
+        (
+            frame(PacketType::Request, "/a", "/client", 1, 0, 0),
+            DropReason::HopLimit,
+            Some(NackReason::HopLimitExceeded),
+        ),
+        (
+            frame(PacketType::Request, "/a", "/client", 0, 0, 0),
+            DropReason::HopLimit,
+            Some(NackReason::HopLimitExceeded),
+        ),
         (frame(PacketType::Request, "/a", "/client", 9, 0, 300), DropReason::TooBig, Some(NackReason::TooBig)),
         (vec![0u8; 10], DropReason::NotDmsc, None),
-        ({
-            let mut f = req("/a");
-            f[12] = 0x08;
-            f[13] = 0x00;
-            f
-        }, DropReason::NotDmsc, None),
-        ({
-            let mut f = req("/a");
-            f[14] = 2; // version 2
-            f
-        }, DropReason::Malformed, None),
-        ({
-            let mut f = req("/a");
-            f.truncate(20);
-            f
-        }, DropReason::Malformed, None),
+        (
+            {
+                let mut f = req("/a");
+                f[12] = 0x08;
+                f[13] = 0x00;
+                f
+            },
+            DropReason::NotDmsc,
+            None,
+        ),
+        (
+            {
+                let mut f = req("/a");
+                f[14] = 2; // version 2
+                f
+            },
+            DropReason::Malformed,
+            None,
+        ),
+        (
+            {
+                let mut f = req("/a");
+                f.truncate(20);
+                f
+            },
+            DropReason::Malformed,
+            None,
+        ),
     ];
     for (i, (mut f, reason, nack)) in cases.into_iter().enumerate() {
         let orig = f.clone();

@@ -198,21 +198,13 @@ impl<T: Send + Sync + 'static> Rcu<T> {
     /// Dropping the reader unregisters it.
     pub fn register(self: &Arc<Self>) -> Reader<T> {
         let epoch = self.epoch();
-        let slot = Arc::new(Slot {
-            seen: AtomicU64::new(epoch),
-        });
+        let slot = Arc::new(Slot { seen: AtomicU64::new(epoch) });
         lock(&self.registry).push(Arc::clone(&slot));
         // Pairs with the writer's fence in `wait_for`/`try_reclaim` (see the
         // module docs): either the writer sees this slot, or our first
         // pointer load sees its swap.
         fence(Ordering::SeqCst);
-        Reader {
-            rcu: Arc::clone(self),
-            slot,
-            reported: epoch,
-            online: true,
-            _not_sync: PhantomData,
-        }
+        Reader { rcu: Arc::clone(self), slot, reported: epoch, online: true, _not_sync: PhantomData }
     }
 
     /// Publishes `new` and blocks the caller until every online reader has
@@ -272,10 +264,7 @@ impl<T: Send + Sync + 'static> Rcu<T> {
                 self.try_reclaim();
                 Ok(())
             }
-            Err(stalled_readers) => Err(RcuError::Timeout {
-                stalled_readers,
-                pending: self.pending(),
-            }),
+            Err(stalled_readers) => Err(RcuError::Timeout { stalled_readers, pending: self.pending() }),
         }
     }
 
@@ -285,10 +274,7 @@ impl<T: Send + Sync + 'static> Rcu<T> {
     pub fn publish_deferred(&self, new: T) -> u64 {
         let old = self.swap(new);
         let target = self.advance();
-        lock(&self.retired).push_back(Retired {
-            ptr: old,
-            epoch: target,
-        });
+        lock(&self.retired).push_back(Retired { ptr: old, epoch: target });
         target
     }
 
@@ -441,10 +427,7 @@ pub struct Reader<T: Send + Sync + 'static> {
 
 impl<T: Send + Sync + 'static> fmt::Debug for Reader<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Reader")
-            .field("online", &self.online)
-            .field("reported", &self.reported)
-            .finish_non_exhaustive()
+        f.debug_struct("Reader").field("online", &self.online).field("reported", &self.reported).finish_non_exhaustive()
     }
 }
 
@@ -645,16 +628,8 @@ mod tests {
         r.online();
         assert_eq!(r.read().0, 2);
         // Online again: a bounded publish now times out until we report.
-        let err = rcu
-            .publish_with_timeout(Counted(3, drops.clone()), Duration::from_millis(20))
-            .unwrap_err();
-        assert_eq!(
-            err,
-            RcuError::Timeout {
-                stalled_readers: 1,
-                pending: 1
-            }
-        );
+        let err = rcu.publish_with_timeout(Counted(3, drops.clone()), Duration::from_millis(20)).unwrap_err();
+        assert_eq!(err, RcuError::Timeout { stalled_readers: 1, pending: 1 });
         assert_eq!(r.read().0, 3);
         assert_eq!(rcu.try_reclaim(), 0);
         r.quiescent();

@@ -33,12 +33,7 @@ struct Value {
 
 impl Value {
     fn new(version: u64, book: &Arc<Book>) -> Value {
-        Value {
-            version,
-            canary: canary(version),
-            payload: vec![version; 8],
-            book: Arc::clone(book),
-        }
+        Value { version, canary: canary(version), payload: vec![version; 8], book: Arc::clone(book) }
     }
 }
 
@@ -52,14 +47,8 @@ impl Drop for Value {
 }
 
 fn run(readers: usize, mode: &str) {
-    let versions = if mode == "blocking" {
-        BLOCKING_VERSIONS
-    } else {
-        VERSIONS
-    };
-    let book = Arc::new(Book {
-        drops: (0..=versions).map(|_| AtomicU32::new(0)).collect(),
-    });
+    let versions = if mode == "blocking" { BLOCKING_VERSIONS } else { VERSIONS };
+    let book = Arc::new(Book { drops: (0..=versions).map(|_| AtomicU32::new(0)).collect() });
     let rcu = Rcu::new(Value::new(0, &book));
     let stop = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicU64::new(0));

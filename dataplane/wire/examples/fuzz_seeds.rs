@@ -36,16 +36,7 @@ fn name(uri: &str) -> Name {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn packet(
-    t: PacketType,
-    hop: u8,
-    fl: u8,
-    flow: u32,
-    dst: &Name,
-    src: &Name,
-    fields: &[u8],
-    payload: &[u8],
-) -> Vec<u8> {
+fn packet(t: PacketType, hop: u8, fl: u8, flow: u32, dst: &Name, src: &Name, fields: &[u8], payload: &[u8]) -> Vec<u8> {
     let repr = Repr {
         packet_type: t,
         hop_limit: hop,
@@ -83,36 +74,16 @@ fn ether(ethertype: u16, payload: &[u8], pad_to: usize) -> Vec<u8> {
 }
 
 fn main() -> std::io::Result<()> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "fuzz/corpus".into()),
-    );
+    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/corpus".into()));
     let (b4, a1, router) = (name("/B/4/echo"), name("/A/1"), name("/sr/1"));
     let max_components = Name::from_components(vec![b"c"; 32]).unwrap();
     let max_len = Name::from_components([vec![b'x'; 255], vec![b'y'; 255]]).unwrap();
 
     // --- header ---
-    let request = packet(
-        PacketType::Request,
-        64,
-        0,
-        0x1234_5678,
-        &b4,
-        &a1,
-        &[],
-        b"hello",
-    );
+    let request = packet(PacketType::Request, 64, 0, 0x1234_5678, &b4, &a1, &[], b"hello");
     let request_repr = Repr::parse_bytes(&request).unwrap();
     let mut nack_bytes = vec![0u8; 128];
-    let n = nack::emit_nack(
-        &request_repr,
-        NackReason::NoRoute,
-        router.as_ref(),
-        64,
-        &mut nack_bytes,
-    )
-    .unwrap();
+    let n = nack::emit_nack(&request_repr, NackReason::NoRoute, router.as_ref(), 64, &mut nack_bytes).unwrap();
     nack_bytes.truncate(n);
     let probe = packet(
         PacketType::Probe,
@@ -128,39 +99,12 @@ fn main() -> std::io::Result<()> {
     for t in [PacketType::Response, PacketType::Control] {
         headers.push(packet(t, 1, 0x80, 7, &a1, &b4, &[], b"x"));
     }
-    headers.push(packet(
-        PacketType::Request,
-        0,
-        0,
-        0,
-        &max_components,
-        &max_len,
-        &[],
-        b"",
-    ));
+    headers.push(packet(PacketType::Request, 0, 0, 0, &max_components, &max_len, &[], b""));
     let mut fields = tlv(field::NACK_REASON, &[2]);
     fields.extend(tlv(0x0020, b"opt"));
     fields.extend(tlv(field::NACKED_NAME, b4.wire()));
-    headers.push(packet(
-        PacketType::Nack,
-        3,
-        flags::NO_NACK,
-        1,
-        &a1,
-        &Name::root(),
-        &fields,
-        b"pl",
-    ));
-    headers.push(packet(
-        PacketType::Nack,
-        3,
-        0,
-        1,
-        &a1,
-        &a1,
-        &tlv(field::NACK_REASON, &[9]),
-        b"",
-    ));
+    headers.push(packet(PacketType::Nack, 3, flags::NO_NACK, 1, &a1, &Name::root(), &fields, b"pl"));
+    headers.push(packet(PacketType::Nack, 3, 0, 1, &a1, &a1, &tlv(field::NACK_REASON, &[9]), b""));
     let mut padded = request.clone();
     padded.extend_from_slice(&[0; 12]);
     headers.push(padded);
@@ -189,16 +133,7 @@ fn main() -> std::io::Result<()> {
     let mut bad = request.clone();
     set16(&mut bad, 12, 513); // NameTooLong
     headers.push(bad);
-    let mut bad = packet(
-        PacketType::Request,
-        5,
-        0,
-        0,
-        &a1,
-        &a1,
-        &tlv(0x0020, &[]),
-        b"",
-    );
+    let mut bad = packet(PacketType::Request, 5, 0, 0, &a1, &a1, &tlv(0x0020, &[]), b"");
     let type_low = bad.len() - 3;
     bad[type_low] = 0x21; // UnknownCriticalField(0x21)
     headers.push(bad.clone());
@@ -250,9 +185,7 @@ fn main() -> std::io::Result<()> {
     }
 
     // --- frame ---
-    let mut vlan = vec![
-        2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0x00, 0x00, 0x05, 0x88, 0xb5,
-    ];
+    let mut vlan = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0x00, 0x00, 0x05, 0x88, 0xb5];
     vlan.extend_from_slice(&request);
     let frames: Vec<Vec<u8>> = vec![
         ether(0x88b5, &request, 60),

@@ -94,11 +94,7 @@ impl MacAddr {
 impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = &self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            a[0], a[1], a[2], a[3], a[4], a[5]
-        )
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", a[0], a[1], a[2], a[3], a[4], a[5])
     }
 }
 
@@ -258,11 +254,7 @@ impl Repr {
     /// [`Error::Truncated`] if the frame is shorter than 14 bytes.
     pub fn parse<T: AsRef<[u8]>>(frame: &Frame<T>) -> Result<Repr, Error> {
         frame.check_len()?;
-        Ok(Repr {
-            src: frame.src_addr(),
-            dst: frame.dst_addr(),
-            ethertype: frame.ethertype(),
-        })
+        Ok(Repr { src: frame.src_addr(), dst: frame.dst_addr(), ethertype: frame.ethertype() })
     }
 
     /// Header length in bytes: always [`HEADER_LEN`].
@@ -292,10 +284,7 @@ mod tests {
         assert_eq!(m, MacAddr([2, 0, 0, 0, 0, 1]));
         assert_eq!(m.to_string(), "02:00:00:00:00:01");
         assert_eq!(format!("{m:?}"), "02:00:00:00:00:01");
-        assert_eq!(
-            "AA-bb-CC-dd-EE-ff".parse::<MacAddr>().unwrap(),
-            MacAddr([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff])
-        );
+        assert_eq!("AA-bb-CC-dd-EE-ff".parse::<MacAddr>().unwrap(), MacAddr([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]));
         for bad in [
             "",
             "02:00:00:00:00",
@@ -322,18 +311,11 @@ mod tests {
     #[test]
     fn frame_round_trip() {
         let mut buf = [0u8; 20];
-        let repr = Repr {
-            dst: MacAddr::BROADCAST,
-            src: MacAddr([2, 0, 0, 0, 0, 1]),
-            ethertype: DEFAULT_ETHERTYPE,
-        };
+        let repr = Repr { dst: MacAddr::BROADCAST, src: MacAddr([2, 0, 0, 0, 0, 1]), ethertype: DEFAULT_ETHERTYPE };
         let mut frame = Frame::new_unchecked(&mut buf[..]);
         repr.emit(&mut frame);
         frame.payload_mut().copy_from_slice(b"abcdef");
-        assert_eq!(
-            &buf[..14],
-            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]
-        );
+        assert_eq!(&buf[..14], &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]);
         let frame = Frame::new_checked(&buf[..]).unwrap();
         assert_eq!(Repr::parse(&frame).unwrap(), repr);
         assert_eq!(frame.payload(), b"abcdef");
@@ -342,24 +324,14 @@ mod tests {
 
     #[test]
     fn short_frames() {
-        assert_eq!(
-            Frame::new_checked(&[0u8; 13][..]).unwrap_err(),
-            Error::Truncated
-        );
-        assert!(Frame::new_checked(&[0u8; 14][..])
-            .unwrap()
-            .payload()
-            .is_empty());
+        assert_eq!(Frame::new_checked(&[0u8; 13][..]).unwrap_err(), Error::Truncated);
+        assert!(Frame::new_checked(&[0u8; 14][..]).unwrap().payload().is_empty());
     }
 
     #[test]
     #[should_panic]
     fn emit_into_short_buffer_panics() {
-        let repr = Repr {
-            dst: MacAddr::ZERO,
-            src: MacAddr::ZERO,
-            ethertype: 1,
-        };
+        let repr = Repr { dst: MacAddr::ZERO, src: MacAddr::ZERO, ethertype: 1 };
         repr.emit(&mut Frame::new_unchecked(&mut [0u8; 13][..]));
     }
 }

@@ -122,9 +122,7 @@ pub fn check(fields: &[u8]) -> Result<(), Error> {
 /// Value of the first field of type `typ`, if any. Stops at the first malformed field.
 #[inline]
 pub fn find(fields: &[u8], typ: u16) -> Option<&[u8]> {
-    FieldIter::new(fields)
-        .find(|f| f.typ == typ)
-        .map(|f| f.value)
+    FieldIter::new(fields).find(|f| f.typ == typ).map(|f| f.value)
 }
 
 /// Iterator over the fields of a fields area, in wire order. On a malformed area (only
@@ -191,28 +189,14 @@ mod tests {
     fn emit_iterate_find() {
         let mut buf = [0u8; 32];
         let mut at = emit(&mut buf, NACK_REASON, &[2]).unwrap();
-        at += Field {
-            typ: 0x0020,
-            value: b"xy",
-        }
-        .emit(&mut buf[at..])
-        .unwrap();
+        at += Field { typ: 0x0020, value: b"xy" }.emit(&mut buf[at..]).unwrap();
         at += emit(&mut buf[at..], NACKED_NAME, &[1, b'a']).unwrap();
         let area = &buf[..at];
-        assert_eq!(
-            area,
-            &[0, 1, 0, 1, 2, 0, 0x20, 0, 2, b'x', b'y', 0, 3, 0, 2, 1, b'a']
-        );
+        assert_eq!(area, &[0, 1, 0, 1, 2, 0, 0x20, 0, 2, b'x', b'y', 0, 3, 0, 2, 1, b'a']);
         assert_eq!(check(area), Ok(()));
         let fields: Vec<_> = FieldIter::new(area).collect();
         assert_eq!(fields.len(), 3);
-        assert_eq!(
-            fields[1],
-            Field {
-                typ: 0x20,
-                value: b"xy"
-            }
-        );
+        assert_eq!(fields[1], Field { typ: 0x20, value: b"xy" });
         assert_eq!(find(area, NACKED_NAME), Some(&[1, b'a'][..]));
         assert_eq!(find(area, 0x22), None);
     }
@@ -222,20 +206,11 @@ mod tests {
         assert_eq!(check(&[0, 1, 0]), Err(Error::BadField));
         assert_eq!(check(&[0, 1, 0, 2, 9]), Err(Error::BadField));
         assert_eq!(check(&[0, 2, 0, 0]), Err(Error::UnknownCriticalField(2)));
-        assert_eq!(
-            check(&[0, 0x21, 0, 0]),
-            Err(Error::UnknownCriticalField(0x21))
-        );
+        assert_eq!(check(&[0, 0x21, 0, 0]), Err(Error::UnknownCriticalField(0x21)));
         assert_eq!(check(&[0, 0x22, 0, 1, 7]), Ok(()));
         assert_eq!(check(&[]), Ok(()));
         let mut it = FieldIter::new(&[0, 0x22, 0, 0, 0, 1, 0, 9]);
-        assert_eq!(
-            it.next(),
-            Some(Field {
-                typ: 0x22,
-                value: &[]
-            })
-        );
+        assert_eq!(it.next(), Some(Field { typ: 0x22, value: &[] }));
         assert_eq!(it.next(), None);
         assert!(it.remaining().is_empty());
     }
@@ -244,9 +219,6 @@ mod tests {
     fn emit_errors() {
         assert_eq!(emit(&mut [0u8; 4], 0x20, &[1]), Err(Error::BufferTooSmall));
         let big = vec![0u8; 65536];
-        assert_eq!(
-            emit(&mut vec![0u8; 70000], 0x20, &big),
-            Err(Error::BadField)
-        );
+        assert_eq!(emit(&mut vec![0u8; 70000], 0x20, &big), Err(Error::BadField));
     }
 }

@@ -93,25 +93,13 @@ pub fn header(data: &[u8]) {
     repr.emit_bytes(&mut out).expect("a parsed Repr emits");
     out[repr.header_len()..].copy_from_slice(pkt.payload());
     assert_eq!(&out[..], pkt.packet_bytes(), "emit is not canonical");
-    assert_eq!(
-        Repr::parse_bytes(&out).expect("emitted packet parses"),
-        repr
-    );
+    assert_eq!(Repr::parse_bytes(&out).expect("emitted packet parses"), repr);
 
     // Any truncation fails with Truncated (a few cut points keep this linear).
     let total = repr.total_len();
-    for cut in [
-        0,
-        packet::FIXED_HEADER_LEN - 1,
-        repr.header_len().saturating_sub(1),
-        total - 1,
-    ] {
+    for cut in [0, packet::FIXED_HEADER_LEN - 1, repr.header_len().saturating_sub(1), total - 1] {
         if cut < total {
-            assert_eq!(
-                Packet::new_checked(&out[..cut]).err(),
-                Some(Error::Truncated),
-                "cut at {cut}"
-            );
+            assert_eq!(Packet::new_checked(&out[..cut]).err(), Some(Error::Truncated), "cut at {cut}");
         }
     }
 
@@ -129,13 +117,7 @@ pub fn header(data: &[u8]) {
     // Nacks.
     let router = NameRef::parse(ROUTER_NAME).expect("valid router name");
     let mut nack_buf = vec![0u8; nack::nack_len(&repr, router)];
-    match nack::emit_nack(
-        &repr,
-        NackReason::NoRoute,
-        router,
-        nack::DEFAULT_HOP_LIMIT,
-        &mut nack_buf,
-    ) {
+    match nack::emit_nack(&repr, NackReason::NoRoute, router, nack::DEFAULT_HOP_LIMIT, &mut nack_buf) {
         Ok(n) => {
             assert!(nack::may_nack(&repr));
             assert_eq!(n, nack_buf.len());
@@ -147,13 +129,7 @@ pub fn header(data: &[u8]) {
             assert_eq!(nack_repr.flow_label, repr.flow_label);
             assert!(!nack::may_nack(&nack_repr));
             let parsed = NackRepr::parse(&nack_pkt).expect("nack fields parse");
-            assert_eq!(
-                parsed,
-                NackRepr {
-                    reason: NackReason::NoRoute,
-                    nacked_name: repr.dst
-                }
-            );
+            assert_eq!(parsed, NackRepr { reason: NackReason::NoRoute, nacked_name: repr.dst });
         }
         Err(e) => {
             assert_eq!(e, Error::NackForbidden);
@@ -176,10 +152,7 @@ pub fn name(data: &[u8]) {
             assert_eq!(Name::from_wire(data), Err(e));
             assert!(matches!(
                 e,
-                Error::NameTooLong
-                    | Error::EmptyComponent
-                    | Error::TooManyComponents
-                    | Error::BadNameLength
+                Error::NameTooLong | Error::EmptyComponent | Error::TooManyComponents | Error::BadNameLength
             ));
         }
     }
@@ -197,13 +170,7 @@ pub fn uri(data: &[u8]) {
             assert_eq!(again.to_string(), shown);
         }
         Err(e) => assert!(
-            matches!(
-                e,
-                Error::BadUri
-                    | Error::ComponentTooLong
-                    | Error::TooManyComponents
-                    | Error::NameTooLong
-            ),
+            matches!(e, Error::BadUri | Error::ComponentTooLong | Error::TooManyComponents | Error::NameTooLong),
             "unexpected URI error {e:?}"
         ),
     }
@@ -227,10 +194,7 @@ pub fn frame(data: &[u8]) {
     assert_eq!(out, data);
     for mac in [repr.src, repr.dst] {
         assert_eq!(mac.to_string().parse::<MacAddr>(), Ok(mac));
-        assert_eq!(
-            mac.to_string().replace(':', "-").parse::<MacAddr>(),
-            Ok(mac)
-        );
+        assert_eq!(mac.to_string().replace(':', "-").parse::<MacAddr>(), Ok(mac));
     }
     assert_eq!(frame.payload(), &data[ethernet::HEADER_LEN..]);
     if repr.ethertype == ethernet::DEFAULT_ETHERTYPE {

@@ -171,17 +171,13 @@ impl<'a> NackRepr<'a> {
         if repr.packet_type != PacketType::Nack {
             return Err(Error::NotNack);
         }
-        let reason =
-            field::find(repr.fields, NACK_REASON).ok_or(Error::MissingField(NACK_REASON))?;
+        let reason = field::find(repr.fields, NACK_REASON).ok_or(Error::MissingField(NACK_REASON))?;
         let &[reason] = reason else {
             return Err(Error::BadField);
         };
         let reason = NackReason::try_from(reason)?;
         let name = field::find(repr.fields, NACKED_NAME).ok_or(Error::MissingField(NACKED_NAME))?;
-        Ok(NackRepr {
-            reason,
-            nacked_name: NameRef::parse(name)?,
-        })
+        Ok(NackRepr { reason, nacked_name: NameRef::parse(name)? })
     }
 }
 
@@ -209,57 +205,24 @@ mod tests {
         };
         assert!(may_nack(&original));
         let mut buf = [0u8; 128];
-        let n = emit_nack(
-            &original,
-            NackReason::HopLimitExceeded,
-            router.as_ref(),
-            64,
-            &mut buf,
-        )
-        .unwrap();
+        let n = emit_nack(&original, NackReason::HopLimitExceeded, router.as_ref(), 64, &mut buf).unwrap();
         assert_eq!(n, nack_len(&original, router.as_ref()));
         let pkt = Packet::new_checked(&buf[..n]).unwrap();
         let repr = Repr::parse(&pkt).unwrap();
         assert_eq!(repr.packet_type, PacketType::Nack);
         assert_eq!(repr.dst, src.as_ref());
         assert_eq!(repr.src, router.as_ref());
-        assert_eq!(
-            (
-                repr.hop_limit,
-                repr.flags,
-                repr.flow_label,
-                repr.payload_len
-            ),
-            (64, flags::NO_NACK, 42, 0)
-        );
+        assert_eq!((repr.hop_limit, repr.flags, repr.flow_label, repr.payload_len), (64, flags::NO_NACK, 42, 0));
         let nack = NackRepr::parse(&pkt).unwrap();
-        assert_eq!(
-            nack,
-            NackRepr {
-                reason: NackReason::HopLimitExceeded,
-                nacked_name: dst.as_ref()
-            }
-        );
+        assert_eq!(nack, NackRepr { reason: NackReason::HopLimitExceeded, nacked_name: dst.as_ref() });
         assert!(!may_nack(&repr));
         assert_eq!(
-            emit_nack(
-                &repr,
-                NackReason::NoRoute,
-                router.as_ref(),
-                64,
-                &mut [0u8; 256]
-            ),
+            emit_nack(&repr, NackReason::NoRoute, router.as_ref(), 64, &mut [0u8; 256]),
             Err(Error::NackForbidden)
         );
         let short = nack_len(&original, router.as_ref()) - 1;
         assert_eq!(
-            emit_nack(
-                &original,
-                NackReason::NoRoute,
-                router.as_ref(),
-                64,
-                &mut buf[..short]
-            ),
+            emit_nack(&original, NackReason::NoRoute, router.as_ref(), 64, &mut buf[..short]),
             Err(Error::BufferTooSmall)
         );
     }
@@ -278,34 +241,13 @@ mod tests {
             payload_len: 0,
         };
         assert!(may_nack(&base));
-        assert!(may_nack(&Repr {
-            packet_type: PacketType::Response,
-            ..base
-        }));
-        assert!(may_nack(&Repr {
-            packet_type: PacketType::Probe,
-            ..base
-        }));
-        assert!(!may_nack(&Repr {
-            packet_type: PacketType::Nack,
-            ..base
-        }));
-        assert!(!may_nack(&Repr {
-            packet_type: PacketType::Control,
-            ..base
-        }));
-        assert!(!may_nack(&Repr {
-            flags: flags::NO_NACK,
-            ..base
-        }));
-        assert!(!may_nack(&Repr {
-            src: NameRef::ROOT,
-            ..base
-        }));
-        assert!(may_nack(&Repr {
-            flags: 0xfe,
-            ..base
-        }));
+        assert!(may_nack(&Repr { packet_type: PacketType::Response, ..base }));
+        assert!(may_nack(&Repr { packet_type: PacketType::Probe, ..base }));
+        assert!(!may_nack(&Repr { packet_type: PacketType::Nack, ..base }));
+        assert!(!may_nack(&Repr { packet_type: PacketType::Control, ..base }));
+        assert!(!may_nack(&Repr { flags: flags::NO_NACK, ..base }));
+        assert!(!may_nack(&Repr { src: NameRef::ROOT, ..base }));
+        assert!(may_nack(&Repr { flags: 0xfe, ..base }));
     }
 
     #[test]
@@ -320,22 +262,10 @@ mod tests {
             fields,
             payload_len: 0,
         };
-        assert_eq!(
-            NackRepr::from_repr(&mk(PacketType::Request, &[0, 1, 0, 1, 1, 0, 3, 0, 0])),
-            Err(Error::NotNack)
-        );
-        assert_eq!(
-            NackRepr::from_repr(&mk(PacketType::Nack, &[0, 3, 0, 0])),
-            Err(Error::MissingField(NACK_REASON))
-        );
-        assert_eq!(
-            NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 1, 1])),
-            Err(Error::MissingField(NACKED_NAME))
-        );
-        assert_eq!(
-            NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 2, 1, 1, 0, 3, 0, 0])),
-            Err(Error::BadField)
-        );
+        assert_eq!(NackRepr::from_repr(&mk(PacketType::Request, &[0, 1, 0, 1, 1, 0, 3, 0, 0])), Err(Error::NotNack));
+        assert_eq!(NackRepr::from_repr(&mk(PacketType::Nack, &[0, 3, 0, 0])), Err(Error::MissingField(NACK_REASON)));
+        assert_eq!(NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 1, 1])), Err(Error::MissingField(NACKED_NAME)));
+        assert_eq!(NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 2, 1, 1, 0, 3, 0, 0])), Err(Error::BadField));
         assert_eq!(
             NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 1, 9, 0, 3, 0, 0])),
             Err(Error::BadNackReason(9))
@@ -344,18 +274,8 @@ mod tests {
             NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 1, 1, 0, 3, 0, 1, 0])),
             Err(Error::EmptyComponent)
         );
-        let ok = NackRepr::from_repr(&mk(
-            PacketType::Nack,
-            &[0, 1, 0, 1, 4, 0, 3, 0, 0, 0, 1, 0, 1, 2],
-        ))
-        .unwrap();
-        assert_eq!(
-            ok,
-            NackRepr {
-                reason: NackReason::TooBig,
-                nacked_name: NameRef::ROOT
-            }
-        );
+        let ok = NackRepr::from_repr(&mk(PacketType::Nack, &[0, 1, 0, 1, 4, 0, 3, 0, 0, 0, 1, 0, 1, 2])).unwrap();
+        assert_eq!(ok, NackRepr { reason: NackReason::TooBig, nacked_name: NameRef::ROOT });
         for b in 0..=255u8 {
             if let Ok(r) = NackReason::try_from(b) {
                 assert_eq!(r as u8, b);

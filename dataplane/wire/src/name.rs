@@ -157,10 +157,7 @@ impl<'a> NameRef<'a> {
     /// prefix. This is what a FIB that hashes prefixes incrementally needs; no allocation.
     #[inline]
     pub fn component_ends(&self) -> ComponentEnds<'a> {
-        ComponentEnds {
-            wire: self.wire,
-            offset: 0,
-        }
+        ComponentEnds { wire: self.wire, offset: 0 }
     }
 
     /// Calls `f(end)` for each component end offset, in order (same values as
@@ -183,9 +180,7 @@ impl<'a> NameRef<'a> {
     /// The prefix made of the first `n` components (the whole name if `n >= len()`).
     #[inline]
     pub fn prefix(&self, n: usize) -> NameRef<'a> {
-        NameRef {
-            wire: &self.wire[..self.prefix_wire_len(n)],
-        }
+        NameRef { wire: &self.wire[..self.prefix_wire_len(n)] }
     }
 
     /// True if `prefix` is a prefix of `self` on whole components (every name starts with
@@ -199,9 +194,7 @@ impl<'a> NameRef<'a> {
     /// Copies the name into an owned [`Name`] (allocates).
     #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     pub fn to_owned(&self) -> Name {
-        Name {
-            wire: self.wire.to_vec(),
-        }
+        Name { wire: self.wire.to_vec() }
     }
 }
 
@@ -456,21 +449,7 @@ fn is_unreserved(b: u8) -> bool {
 #[inline]
 fn is_literal_pchar(b: u8) -> bool {
     is_unreserved(b)
-        || matches!(
-            b,
-            b'!' | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b':'
-                | b'@'
-        )
+        || matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@')
 }
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
@@ -488,11 +467,7 @@ fn write_uri(wire: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 if run_start < i {
                     write_ascii(&component[run_start..i], f)?;
                 }
-                let esc = [
-                    b'%',
-                    HEX_UPPER[(b >> 4) as usize],
-                    HEX_UPPER[(b & 0xf) as usize],
-                ];
+                let esc = [b'%', HEX_UPPER[(b >> 4) as usize], HEX_UPPER[(b & 0xf) as usize]];
                 write_ascii(&esc, f)?;
                 run_start = i + 1;
             }
@@ -616,10 +591,7 @@ mod tests {
     #[test]
     fn escapes_and_trailing_slash() {
         let name = n("/a%2fb/c%20d/");
-        assert_eq!(
-            name.components().collect::<Vec<_>>(),
-            vec![&b"a/b"[..], b"c d"]
-        );
+        assert_eq!(name.components().collect::<Vec<_>>(), vec![&b"a/b"[..], b"c d"]);
         assert_eq!(name.to_string(), "/a%2Fb/c%20d");
         assert_eq!(n("/x:y@z!"), Name::from_components(["x:y@z!"]).unwrap());
         assert_eq!(n("/x:y@z!").to_string(), "/x%3Ay%40z%21");
@@ -628,10 +600,7 @@ mod tests {
 
     #[test]
     fn bad_uris() {
-        for bad in [
-            "", "a", "a/b", "//", "/a//b", "//a", "/a%", "/a%4", "/a%zz", "/a b", "/é", "/a\n",
-            "/a/b//",
-        ] {
+        for bad in ["", "a", "a/b", "//", "/a//b", "//a", "/a%", "/a%4", "/a%zz", "/a b", "/é", "/a\n", "/a/b//"] {
             assert_eq!(bad.parse::<Name>(), Err(Error::BadUri), "{bad:?}");
         }
     }
@@ -657,10 +626,7 @@ mod tests {
         assert_eq!(NameRef::parse(&[1, b'a', 0]), Err(Error::EmptyComponent));
         assert_eq!(NameRef::parse(&[2, b'a']), Err(Error::BadNameLength));
         assert_eq!(NameRef::parse(&[1, b'a', 5, 1]), Err(Error::BadNameLength));
-        assert_eq!(
-            NameRef::parse(&[1u8, b'a'].repeat(33)),
-            Err(Error::TooManyComponents)
-        );
+        assert_eq!(NameRef::parse(&[1u8, b'a'].repeat(33)), Err(Error::TooManyComponents));
         assert_eq!(NameRef::parse(&[0u8; 513]), Err(Error::NameTooLong));
         assert!(NameRef::parse(&[1u8, b'a'].repeat(32)).is_ok());
         assert!(NameRef::parse(&[]).unwrap().is_root());

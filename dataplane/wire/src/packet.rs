@@ -212,12 +212,7 @@ fn check_lengths(b: &[u8]) -> Result<Layout, Error> {
     if dst_len > MAX_NAME_LEN || src_len > MAX_NAME_LEN {
         return Err(Error::NameTooLong);
     }
-    Ok(Layout {
-        dst_end,
-        names_end,
-        header_len,
-        total_len,
-    })
+    Ok(Layout { dst_end, names_end, header_len, total_len })
 }
 
 /// Recovers what a router needs to nack a packet that failed [`Packet::check`] only because
@@ -238,11 +233,7 @@ pub fn salvage(bytes: &[u8]) -> Option<Repr<'_>> {
         flow_label: u32::from_be_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
         dst: NameRef::from_validated(&bytes[FIXED_HEADER_LEN..l.dst_end]),
         src: NameRef::from_validated(&bytes[l.dst_end..l.names_end]),
-        fields: if tlv::check(fields).is_ok() {
-            fields
-        } else {
-            &[]
-        },
+        fields: if tlv::check(fields).is_ok() { fields } else { &[] },
         payload_len: l.total_len - l.header_len,
     })
 }
@@ -519,9 +510,7 @@ pub(crate) fn emit_head(
     let names_end = FIXED_HEADER_LEN + dst.wire_len() + src.wire_len();
     let header_len = names_end + fields_len;
     let header_len_u16 = u16::try_from(header_len).map_err(|_| Error::BadHeaderLength)?;
-    let total_len = header_len
-        .checked_add(payload_len)
-        .ok_or(Error::BadTotalLength)?;
+    let total_len = header_len.checked_add(payload_len).ok_or(Error::BadTotalLength)?;
     let total_len_u16 = u16::try_from(total_len).map_err(|_| Error::BadTotalLength)?;
     if out.len() < total_len {
         return Err(Error::BufferTooSmall);
@@ -811,10 +800,7 @@ mod tests {
         pkt.set_flags(flags::NO_NACK | 0x80);
         pkt.set_packet_type(PacketType::Probe);
         let pkt = Packet::new_checked(&buf[..]).unwrap();
-        assert_eq!(
-            (pkt.hop_limit(), pkt.flow_label(), pkt.flags()),
-            (3, 7, 0x81)
-        );
+        assert_eq!((pkt.hop_limit(), pkt.flow_label(), pkt.flags()), (3, 7, 0x81));
         assert!(pkt.no_nack());
         assert_eq!(pkt.packet_type(), PacketType::Probe);
     }
@@ -828,22 +814,13 @@ mod tests {
         assert!(small.iter().all(|&b| b == 0));
         let bad_fields = [0u8, 2, 0, 0];
         let mut buf = vec![0u8; 64];
-        assert_eq!(
-            sample(&dst, &dst, &bad_fields, 0).emit_bytes(&mut buf),
-            Err(Error::UnknownCriticalField(2))
-        );
-        assert_eq!(
-            sample(&dst, &dst, &[0, 0x20, 0], 0).emit_bytes(&mut buf),
-            Err(Error::BadField)
-        );
+        assert_eq!(sample(&dst, &dst, &bad_fields, 0).emit_bytes(&mut buf), Err(Error::UnknownCriticalField(2)));
+        assert_eq!(sample(&dst, &dst, &[0, 0x20, 0], 0).emit_bytes(&mut buf), Err(Error::BadField));
         let huge = sample(&dst, &dst, &[], 70_000);
         assert_eq!(huge.emit_bytes(&mut buf), Err(Error::BadTotalLength));
         let mut big_fields = vec![0u8; 65_530];
         tlv::emit(&mut big_fields, 0x20, &[0u8; 65_526]).unwrap();
-        assert_eq!(
-            sample(&dst, &dst, &big_fields, 0).emit_bytes(&mut buf),
-            Err(Error::BadHeaderLength)
-        );
+        assert_eq!(sample(&dst, &dst, &big_fields, 0).emit_bytes(&mut buf), Err(Error::BadHeaderLength));
     }
 
     #[test]
@@ -856,18 +833,9 @@ mod tests {
         assert_eq!(salvage(&buf), Some(good));
         let field_type_low = 16 + 4 + 4 + 1;
         buf[field_type_low] = 0x21;
-        assert_eq!(
-            Packet::new_checked(&buf[..]).unwrap_err(),
-            Error::UnknownCriticalField(0x21)
-        );
+        assert_eq!(Packet::new_checked(&buf[..]).unwrap_err(), Error::UnknownCriticalField(0x21));
         let salvaged = salvage(&buf).unwrap();
-        assert_eq!(
-            salvaged,
-            Repr {
-                fields: &[],
-                ..good
-            }
-        );
+        assert_eq!(salvaged, Repr { fields: &[], ..good });
         assert_eq!(salvaged.payload_len, 2);
         buf[16] = 0; // empty destination component: no salvage
         assert_eq!(salvage(&buf), None);

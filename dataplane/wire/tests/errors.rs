@@ -56,19 +56,13 @@ fn truncated_at_every_length() {
     let mut padded = pkt.clone();
     padded.extend_from_slice(&[0xff; 20]);
     assert_eq!(check(&padded), Ok(()));
-    assert_eq!(
-        Packet::new_checked(&padded[..]).unwrap().payload(),
-        b"payload"
-    );
+    assert_eq!(Packet::new_checked(&padded[..]).unwrap().payload(), b"payload");
 }
 
 #[test]
 fn truncated_frame() {
     for cut in 0..ethernet::HEADER_LEN {
-        assert_eq!(
-            Frame::new_checked(&[0u8; 14][..cut]).unwrap_err(),
-            Error::Truncated
-        );
+        assert_eq!(Frame::new_checked(&[0u8; 14][..cut]).unwrap_err(), Error::Truncated);
     }
 }
 
@@ -117,10 +111,7 @@ fn bad_header_length() {
         fields: &fields,
         payload_len: 0,
     };
-    assert_eq!(
-        repr.emit_bytes(&mut vec![0u8; 70_000]),
-        Err(Error::BadHeaderLength)
-    );
+    assert_eq!(repr.emit_bytes(&mut vec![0u8; 70_000]), Err(Error::BadHeaderLength));
 }
 
 #[test]
@@ -144,10 +135,7 @@ fn bad_total_length() {
         fields: &[],
         payload_len: 65_535,
     };
-    assert_eq!(
-        repr.emit_bytes(&mut vec![0u8; 70_000]),
-        Err(Error::BadTotalLength)
-    );
+    assert_eq!(repr.emit_bytes(&mut vec![0u8; 70_000]), Err(Error::BadTotalLength));
 }
 
 #[test]
@@ -165,23 +153,14 @@ fn empty_component() {
     let mut pkt = valid_packet(&[], b"");
     pkt[16] = 0;
     assert_eq!(check(&pkt), Err(Error::EmptyComponent));
-    assert_eq!(
-        Name::from_components([b"a".as_slice(), b""]),
-        Err(Error::EmptyComponent)
-    );
+    assert_eq!(Name::from_components([b"a".as_slice(), b""]), Err(Error::EmptyComponent));
     assert_eq!(Name::root().push(b""), Err(Error::EmptyComponent));
 }
 
 #[test]
 fn component_too_long() {
-    assert_eq!(
-        Name::from_components([vec![b'x'; 256]]),
-        Err(Error::ComponentTooLong)
-    );
-    assert_eq!(
-        format!("/{}", "%41".repeat(256)).parse::<Name>(),
-        Err(Error::ComponentTooLong)
-    );
+    assert_eq!(Name::from_components([vec![b'x'; 256]]), Err(Error::ComponentTooLong));
+    assert_eq!(format!("/{}", "%41".repeat(256)).parse::<Name>(), Err(Error::ComponentTooLong));
     assert!(Name::from_components([vec![b'x'; 255]]).is_ok());
 }
 
@@ -189,10 +168,7 @@ fn component_too_long() {
 fn too_many_components() {
     let wire = [1u8, b'z'].repeat(33);
     assert_eq!(NameRef::parse(&wire), Err(Error::TooManyComponents));
-    assert_eq!(
-        Name::from_components(vec!["c"; 33]),
-        Err(Error::TooManyComponents)
-    );
+    assert_eq!(Name::from_components(vec!["c"; 33]), Err(Error::TooManyComponents));
     // Inside a packet: a 33-component source name.
     let mut pkt = vec![1u8, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 66];
     let len = (16 + wire.len()) as u16;
@@ -232,10 +208,7 @@ fn bad_field() {
     long[at] = 3;
     assert_eq!(check(&long), Err(Error::BadField));
     // Wrong NACK_REASON length in a nack.
-    assert_eq!(
-        NackRepr::from_repr(&nack_repr_with(&[0, 1, 0, 0, 0, 3, 0, 0])),
-        Err(Error::BadField)
-    );
+    assert_eq!(NackRepr::from_repr(&nack_repr_with(&[0, 1, 0, 0, 0, 3, 0, 0])), Err(Error::BadField));
 }
 
 #[test]
@@ -244,11 +217,7 @@ fn unknown_critical_field() {
         let mut f = [0u8; 4];
         f[..2].copy_from_slice(&typ.to_be_bytes());
         let pkt = valid_packet_raw_fields(&f);
-        assert_eq!(
-            check(&pkt),
-            Err(Error::UnknownCriticalField(typ)),
-            "type {typ:#x}"
-        );
+        assert_eq!(check(&pkt), Err(Error::UnknownCriticalField(typ)), "type {typ:#x}");
     }
     for typ in [32u16, 34, 0x0100, 0xfffe] {
         let mut f = [0u8; 4];
@@ -256,10 +225,7 @@ fn unknown_critical_field() {
         assert_eq!(check(&valid_packet_raw_fields(&f)), Ok(()), "type {typ:#x}");
     }
     // Known critical fields are accepted in any packet type.
-    assert_eq!(
-        check(&valid_packet(&[0, 1, 0, 1, 1, 0, 3, 0, 0], b"")),
-        Ok(())
-    );
+    assert_eq!(check(&valid_packet(&[0, 1, 0, 1, 1, 0, 3, 0, 0], b"")), Ok(()));
 }
 
 /// Like `valid_packet` but writes the fields bytes without validating them.
@@ -274,22 +240,14 @@ fn valid_packet_raw_fields(fields: &[u8]) -> Vec<u8> {
 
 #[test]
 fn bad_uri() {
-    for bad in [
-        "", "x", "/a//b", "//", "/%", "/%1", "/%G0", "/ ", "/a?b", "/a#b", "/ü",
-    ] {
+    for bad in ["", "x", "/a//b", "//", "/%", "/%1", "/%G0", "/ ", "/a?b", "/a#b", "/ü"] {
         assert_eq!(bad.parse::<Name>(), Err(Error::BadUri), "{bad:?}");
     }
 }
 
 #[test]
 fn bad_mac_addr() {
-    for bad in [
-        "",
-        "02:00:00:00:00",
-        "02:00:00:00:00:0g",
-        "0200.0000.0001",
-        "02:00:00:00:00:01:02",
-    ] {
+    for bad in ["", "02:00:00:00:00", "02:00:00:00:00:0g", "0200.0000.0001", "02:00:00:00:00:01:02"] {
         assert_eq!(bad.parse::<MacAddr>(), Err(Error::BadMacAddr), "{bad:?}");
     }
 }
@@ -298,26 +256,14 @@ fn bad_mac_addr() {
 fn buffer_too_small() {
     let pkt = valid_packet(&[], b"abc");
     let repr = Repr::parse_bytes(&pkt).unwrap();
-    assert_eq!(
-        repr.emit_bytes(&mut vec![0u8; pkt.len() - 1]),
-        Err(Error::BufferTooSmall)
-    );
+    assert_eq!(repr.emit_bytes(&mut vec![0u8; pkt.len() - 1]), Err(Error::BufferTooSmall));
     let router = name("/r");
     let need = nack::nack_len(&repr, router.as_ref());
     assert_eq!(
-        nack::emit_nack(
-            &repr,
-            NackReason::TooBig,
-            router.as_ref(),
-            64,
-            &mut vec![0u8; need - 1]
-        ),
+        nack::emit_nack(&repr, NackReason::TooBig, router.as_ref(), 64, &mut vec![0u8; need - 1]),
         Err(Error::BufferTooSmall)
     );
-    assert_eq!(
-        field::emit(&mut [0u8; 5], 0x20, b"ab"),
-        Err(Error::BufferTooSmall)
-    );
+    assert_eq!(field::emit(&mut [0u8; 5], 0x20, b"ab"), Err(Error::BufferTooSmall));
 }
 
 fn nack_repr_with(fields: &'static [u8]) -> Repr<'static> {
@@ -338,26 +284,14 @@ fn not_nack_missing_field_bad_reason() {
     let pkt = valid_packet(&[0, 1, 0, 1, 1, 0, 3, 0, 0], b"");
     let pkt = Packet::new_checked(&pkt[..]).unwrap();
     assert_eq!(NackRepr::parse(&pkt), Err(Error::NotNack));
-    assert_eq!(
-        NackRepr::from_repr(&nack_repr_with(&[0, 3, 0, 0])),
-        Err(Error::MissingField(field::NACK_REASON))
-    );
-    assert_eq!(
-        NackRepr::from_repr(&nack_repr_with(&[0, 1, 0, 1, 2])),
-        Err(Error::MissingField(field::NACKED_NAME))
-    );
+    assert_eq!(NackRepr::from_repr(&nack_repr_with(&[0, 3, 0, 0])), Err(Error::MissingField(field::NACK_REASON)));
+    assert_eq!(NackRepr::from_repr(&nack_repr_with(&[0, 1, 0, 1, 2])), Err(Error::MissingField(field::NACKED_NAME)));
     for bad in [0u8, 5, 255] {
         let fields: &'static [u8] = Box::leak(vec![0, 1, 0, 1, bad, 0, 3, 0, 0].into_boxed_slice());
-        assert_eq!(
-            NackRepr::from_repr(&nack_repr_with(fields)),
-            Err(Error::BadNackReason(bad))
-        );
+        assert_eq!(NackRepr::from_repr(&nack_repr_with(fields)), Err(Error::BadNackReason(bad)));
     }
     // A malformed NACKED_NAME value reports the name error.
-    assert_eq!(
-        NackRepr::from_repr(&nack_repr_with(&[0, 1, 0, 1, 1, 0, 3, 0, 1, 7])),
-        Err(Error::BadNameLength)
-    );
+    assert_eq!(NackRepr::from_repr(&nack_repr_with(&[0, 1, 0, 1, 1, 0, 3, 0, 1, 7])), Err(Error::BadNameLength));
 }
 
 #[test]
@@ -367,32 +301,14 @@ fn nack_forbidden() {
     let router = name("/r");
     let mut out = [0u8; 256];
     for forbidden in [
-        Repr {
-            packet_type: PacketType::Nack,
-            ..base
-        },
-        Repr {
-            packet_type: PacketType::Control,
-            ..base
-        },
-        Repr {
-            flags: flags::NO_NACK,
-            ..base
-        },
-        Repr {
-            src: NameRef::ROOT,
-            ..base
-        },
+        Repr { packet_type: PacketType::Nack, ..base },
+        Repr { packet_type: PacketType::Control, ..base },
+        Repr { flags: flags::NO_NACK, ..base },
+        Repr { src: NameRef::ROOT, ..base },
     ] {
         assert!(!nack::may_nack(&forbidden));
         assert_eq!(
-            nack::emit_nack(
-                &forbidden,
-                NackReason::NoRoute,
-                router.as_ref(),
-                64,
-                &mut out
-            ),
+            nack::emit_nack(&forbidden, NackReason::NoRoute, router.as_ref(), 64, &mut out),
             Err(Error::NackForbidden)
         );
     }

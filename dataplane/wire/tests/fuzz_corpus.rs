@@ -26,28 +26,21 @@ fn corpus_dirs_match_targets() {
         .collect();
     dirs.sort();
     // `config` belongs to dmsc-config, which replays it in its own tests.
-    let mut expected: Vec<String> = TARGETS.iter().map(|(t, _)| t.to_string()).chain(["config".to_string(), "routing_pdu".to_string()]).collect();
+    let mut expected: Vec<String> =
+        TARGETS.iter().map(|(t, _)| t.to_string()).chain(["config".to_string(), "routing_pdu".to_string()]).collect();
     expected.sort();
-    assert_eq!(
-        dirs, expected,
-        "every corpus directory must be a fuzz target and vice versa"
-    );
+    assert_eq!(dirs, expected, "every corpus directory must be a fuzz target and vice versa");
 }
 
 fn replay(target: &str, check: Check) {
     let dir = corpus_root().join(target);
-    let entries =
-        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()));
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()));
     let mut count = 0;
     for entry in entries {
         let path = entry.unwrap().path();
         let data = std::fs::read(&path).unwrap();
         let outcome = std::panic::catch_unwind(|| check(&data));
-        assert!(
-            outcome.is_ok(),
-            "fuzzing::{target} failed on {}",
-            path.display()
-        );
+        assert!(outcome.is_ok(), "fuzzing::{target} failed on {}", path.display());
         count += 1;
     }
     assert!(count > 0, "corpus {} is empty", dir.display());

@@ -104,10 +104,7 @@ fn request_parses_to_expected_repr() {
     assert_eq!(pkt.src_name_range(), 25..29);
     assert_eq!(pkt.fields_range(), 29..29);
     assert_eq!(pkt.payload_range(), 29..34);
-    assert_eq!(
-        pkt.dst_name().component_ends().collect::<Vec<_>>(),
-        vec![2, 4, 9]
-    );
+    assert_eq!(pkt.dst_name().component_ends().collect::<Vec<_>>(), vec![2, 4, 9]);
 }
 
 #[test]
@@ -147,22 +144,10 @@ fn nack_emits_golden_bytes_and_parses() {
     assert_eq!(nack_pkt.flags(), flags::NO_NACK);
     assert_eq!(nack_pkt.dst_name(), name("/A/1").as_ref());
     let fields: Vec<Field<'_>> = nack_pkt.fields().collect();
-    assert_eq!(
-        fields[0],
-        Field {
-            typ: field::NACK_REASON,
-            value: &[1]
-        }
-    );
+    assert_eq!(fields[0], Field { typ: field::NACK_REASON, value: &[1] });
     assert_eq!(fields[1].typ, field::NACKED_NAME);
     let parsed = NackRepr::parse(&nack_pkt).unwrap();
-    assert_eq!(
-        parsed,
-        NackRepr {
-            reason: NackReason::NoRoute,
-            nacked_name: name("/B/4/echo").as_ref()
-        }
-    );
+    assert_eq!(parsed, NackRepr { reason: NackReason::NoRoute, nacked_name: name("/B/4/echo").as_ref() });
     assert!(!nack::may_nack(&Repr::parse(&nack_pkt).unwrap()));
 }
 
@@ -175,13 +160,7 @@ fn probe_with_root_source_and_unknown_noncritical_field() {
     assert!(repr.no_nack());
     assert!(repr.src.is_root());
     assert_eq!(repr.dst.to_string(), "/payments/charge");
-    assert_eq!(
-        repr.fields().collect::<Vec<_>>(),
-        vec![Field {
-            typ: 0x0100,
-            value: &[0xab]
-        }]
-    );
+    assert_eq!(repr.fields().collect::<Vec<_>>(), vec![Field { typ: 0x0100, value: &[0xab] }]);
     assert_eq!(repr.payload_len, 0);
     assert!(!nack::may_nack(&repr));
     let mut buf = [0u8; 37];
@@ -193,10 +172,7 @@ fn probe_with_root_source_and_unknown_noncritical_field() {
     // The same packet with the field type made critical (0x0101) is malformed.
     let mut critical = PROBE;
     critical[33] = 0x01;
-    assert_eq!(
-        Packet::new_checked(&critical[..]).unwrap_err(),
-        dmsc_wire::Error::UnknownCriticalField(0x0101)
-    );
+    assert_eq!(Packet::new_checked(&critical[..]).unwrap_err(), dmsc_wire::Error::UnknownCriticalField(0x0101));
 }
 
 #[test]
@@ -228,14 +204,8 @@ fn ethernet_frame_with_padding() {
 #[test]
 fn golden_names() {
     assert_eq!(name("/B/4/echo").wire(), &REQUEST[16..25]);
-    assert_eq!(
-        NameRef::parse(&PROBE[16..32]).unwrap().to_string(),
-        "/payments/charge"
-    );
-    assert_eq!(
-        name("/a%2Fb/%00%FF").wire(),
-        &[3, b'a', b'/', b'b', 2, 0x00, 0xff]
-    );
+    assert_eq!(NameRef::parse(&PROBE[16..32]).unwrap().to_string(), "/payments/charge");
+    assert_eq!(name("/a%2Fb/%00%FF").wire(), &[3, b'a', b'/', b'b', 2, 0x00, 0xff]);
     assert_eq!(name("/a%2fb/%00%ff/").to_string(), "/a%2Fb/%00%FF");
 }
 
@@ -256,17 +226,11 @@ fn protocol_doc_examples_match_golden_bytes() {
     let doc = std::fs::read_to_string(&doc_path).expect("docs/protocol.md is readable");
     let example = |name: &str| -> Vec<u8> {
         let marker = format!("```hex example-{name}\n");
-        let start = doc
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {marker:?} block"))
-            + marker.len();
+        let start = doc.find(&marker).unwrap_or_else(|| panic!("no {marker:?} block")) + marker.len();
         let end = start + doc[start..].find("```").expect("block is closed");
         let hex: String = doc[start..end].split_whitespace().collect();
         assert_eq!(hex.len() % 2, 0, "odd hex length in example-{name}");
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digit"))
-            .collect()
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digit")).collect()
     };
     assert_eq!(example("request"), REQUEST);
     assert_eq!(example("nack"), NACK);

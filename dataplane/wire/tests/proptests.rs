@@ -32,11 +32,7 @@ fn name() -> impl Strategy<Value = Name> {
 
 /// Fields that pass the check: known types, or unknown non-critical (even, >= 32) types.
 fn fields() -> impl Strategy<Value = Vec<u8>> {
-    let typ = prop_oneof![
-        Just(field::NACK_REASON),
-        Just(field::NACKED_NAME),
-        (16u16..=0x7fff).prop_map(|t| t * 2),
-    ];
+    let typ = prop_oneof![Just(field::NACK_REASON), Just(field::NACKED_NAME), (16u16..=0x7fff).prop_map(|t| t * 2),];
     prop::collection::vec((typ, prop::collection::vec(any::<u8>(), 0..=20)), 0..=4).prop_map(|fs| {
         let mut out = Vec::new();
         for (typ, value) in fs {
@@ -99,18 +95,16 @@ fn owned_packet() -> impl Strategy<Value = Owned> {
         fields(),
         prop::collection::vec(any::<u8>(), 0..=64),
     )
-        .prop_map(
-            |(packet_type, hop_limit, flags, flow_label, dst, src, fields, payload)| Owned {
-                packet_type,
-                hop_limit,
-                flags,
-                flow_label,
-                dst,
-                src,
-                fields,
-                payload,
-            },
-        )
+        .prop_map(|(packet_type, hop_limit, flags, flow_label, dst, src, fields, payload)| Owned {
+            packet_type,
+            hop_limit,
+            flags,
+            flow_label,
+            dst,
+            src,
+            fields,
+            payload,
+        })
 }
 
 proptest! {

@@ -53,17 +53,8 @@ impl<const N: usize> MbufArray<N> {
     /// An empty array. Costs nothing: the slots stay uninitialised.
     #[inline]
     pub const fn new() -> Self {
-        const {
-            assert!(
-                N <= u16::MAX as usize,
-                "MbufArray capacity must fit a DPDK burst (u16)"
-            )
-        };
-        MbufArray {
-            head: 0,
-            len: 0,
-            slots: [const { MaybeUninit::uninit() }; N],
-        }
+        const { assert!(N <= u16::MAX as usize, "MbufArray capacity must fit a DPDK burst (u16)") };
+        MbufArray { head: 0, len: 0, slots: [const { MaybeUninit::uninit() }; N] }
     }
 
     /// Number of mbufs held.
@@ -183,11 +174,7 @@ impl<const N: usize> MbufArray<N> {
     /// changes the order). Panics if `index >= len()`.
     #[inline]
     pub fn swap_remove(&mut self, index: usize) -> Mbuf {
-        assert!(
-            index < self.len,
-            "MbufArray::swap_remove index {index} out of range (len {})",
-            self.len
-        );
+        assert!(index < self.len, "MbufArray::swap_remove index {index} out of range (len {})", self.len);
         let last = self.len - 1;
         self.as_mut_slice().swap(index, last);
         self.pop().expect("non-empty")
@@ -197,11 +184,7 @@ impl<const N: usize> MbufArray<N> {
     /// keeps the order; O(1) for index 0). Panics if `index >= len()`.
     #[inline]
     pub fn remove(&mut self, index: usize) -> Mbuf {
-        assert!(
-            index < self.len,
-            "MbufArray::remove index {index} out of range (len {})",
-            self.len
-        );
+        assert!(index < self.len, "MbufArray::remove index {index} out of range (len {})", self.len);
         if index == 0 {
             return self.pop_front().expect("non-empty");
         }
@@ -211,11 +194,7 @@ impl<const N: usize> MbufArray<N> {
         // moving the live slots after it down by one and shrinking the window.
         let m = unsafe {
             let m = (*base.add(head + index)).assume_init_read();
-            ptr::copy(
-                base.add(head + index + 1),
-                base.add(head + index),
-                len - index - 1,
-            );
+            ptr::copy(base.add(head + index + 1), base.add(head + index), len - index - 1);
             m
         };
         self.len -= 1;
@@ -264,12 +243,7 @@ impl<const N: usize> MbufArray<N> {
         self.len = 0;
         // SAFETY: the live window holds `len` owned mbufs laid out as `*mut rte_mbuf`; after
         // this call they are freed and no longer part of the array (len = 0).
-        unsafe {
-            dpdk_sys::rte_pktmbuf_free_bulk(
-                self.base().add(head).cast::<*mut rte_mbuf>(),
-                len as u32,
-            )
-        }
+        unsafe { dpdk_sys::rte_pktmbuf_free_bulk(self.base().add(head).cast::<*mut rte_mbuf>(), len as u32) }
     }
 
     /// Move all mbufs out, in order, leaving the array empty. Mbufs the iterator has not
@@ -281,11 +255,7 @@ impl<const N: usize> MbufArray<N> {
         // If the Drain is leaked (mem::forget) the rest leaks too: safe.
         self.head = 0;
         self.len = 0;
-        Drain {
-            array: self,
-            next,
-            end,
-        }
+        Drain { array: self, next, end }
     }
 
     /// Alias of [`MbufArray::drain`].
@@ -299,9 +269,7 @@ impl<const N: usize> MbufArray<N> {
     pub fn as_slice(&self) -> &[Mbuf] {
         // SAFETY: the window head..head+len holds initialised Mbufs; MaybeUninit<Mbuf> has
         // the layout of Mbuf.
-        unsafe {
-            std::slice::from_raw_parts(self.slots.as_ptr().add(self.head).cast::<Mbuf>(), self.len)
-        }
+        unsafe { std::slice::from_raw_parts(self.slots.as_ptr().add(self.head).cast::<Mbuf>(), self.len) }
     }
 
     /// The held mbufs, mutably (swapping elements is fine: ownership stays in the array).
@@ -430,10 +398,7 @@ impl<const N: usize> Drop for Drain<'_, N> {
         if rest != 0 {
             // SAFETY: slots next..end are initialised, unyielded and owned by us.
             unsafe {
-                dpdk_sys::rte_pktmbuf_free_bulk(
-                    self.array.base().add(self.next).cast::<*mut rte_mbuf>(),
-                    rest as u32,
-                )
+                dpdk_sys::rte_pktmbuf_free_bulk(self.array.base().add(self.next).cast::<*mut rte_mbuf>(), rest as u32)
             }
         }
     }

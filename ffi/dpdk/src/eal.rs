@@ -102,20 +102,10 @@ impl Eal {
     /// The argument strings are leaked on purpose: EAL may keep pointers into `argv`.
     pub fn init<S: AsRef<str>>(args: &[S]) -> Result<Eal, DpdkError> {
         const OP: &str = "rte_eal_init";
-        if STATE
-            .compare_exchange(
-                STATE_UNINIT,
-                STATE_INITIALIZING,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            )
-            .is_err()
-        {
+        if STATE.compare_exchange(STATE_UNINIT, STATE_INITIALIZING, Ordering::SeqCst, Ordering::SeqCst).is_err() {
             return Err(DpdkError::new(OP, EALREADY));
         }
-        let program = std::env::args()
-            .next()
-            .unwrap_or_else(|| "dmsc".to_string());
+        let program = std::env::args().next().unwrap_or_else(|| "dmsc".to_string());
         let mut owned: Vec<CString> = Vec::with_capacity(args.len() + 1);
         for arg in std::iter::once(program.as_str()).chain(args.iter().map(AsRef::as_ref)) {
             match cstring(OP, arg) {
@@ -127,8 +117,7 @@ impl Eal {
             }
         }
         // argv must outlive the EAL (options like --file-prefix may be referenced later).
-        let argv: &'static mut [*mut std::ffi::c_char] =
-            Vec::leak(owned.into_iter().map(CString::into_raw).collect());
+        let argv: &'static mut [*mut std::ffi::c_char] = Vec::leak(owned.into_iter().map(CString::into_raw).collect());
         let argc = argv.len() as c_int;
         // SAFETY: argv holds `argc` valid NUL-terminated strings that are never freed; the
         // state machine above guarantees this is the only rte_eal_init call of the process.
@@ -140,10 +129,7 @@ impl Eal {
         // SAFETY: EAL is initialised; plain getter.
         let main_lcore = unsafe { dpdk_sys::rte_get_main_lcore() };
         STATE.store(STATE_RUNNING, Ordering::SeqCst);
-        Ok(Eal {
-            main_lcore,
-            _main_thread_only: PhantomData,
-        })
+        Ok(Eal { main_lcore, _main_thread_only: PhantomData })
     }
 
     /// Id of the main lcore (the thread that called [`Eal::init`]).
@@ -161,10 +147,7 @@ impl Eal {
 
     /// Enabled worker lcore ids (all but the main lcore), ascending.
     pub fn workers(&self) -> Vec<u32> {
-        self.lcores()
-            .into_iter()
-            .filter(|&id| id != self.main_lcore)
-            .collect()
+        self.lcores().into_iter().filter(|&id| id != self.main_lcore).collect()
     }
 
     /// NUMA socket of `lcore` (`rte_lcore_to_socket_id`); `None` for an invalid lcore id.
@@ -404,9 +387,7 @@ pub fn prefetch0<T>(p: *const T) {
     {
         // SAFETY: PREFETCHT0 is part of SSE (baseline on x86_64) and never faults,
         // whatever address it is given.
-        unsafe {
-            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>())
-        }
+        unsafe { core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>()) }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -426,10 +407,7 @@ pub fn pause() {
 /// `/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0` on Debian 12). Pass `-d <dir or .so>` to
 /// [`Eal::init`] to load drivers from elsewhere.
 pub fn pmd_dir() -> &'static str {
-    std::ffi::CStr::from_bytes_with_nul(dpdk_sys::RTE_EAL_PMD_PATH)
-        .ok()
-        .and_then(|c| c.to_str().ok())
-        .unwrap_or("")
+    std::ffi::CStr::from_bytes_with_nul(dpdk_sys::RTE_EAL_PMD_PATH).ok().and_then(|c| c.to_str().ok()).unwrap_or("")
 }
 
 #[cfg(test)]

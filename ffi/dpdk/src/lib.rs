@@ -45,8 +45,8 @@ pub mod ring;
 
 pub use array::{Drain, IntoIter, MbufArray};
 pub use eal::{
-    lcore_cpus, lcore_id, pause, pmd_dir, prefetch0, set_thread_cpus, set_thread_nice, socket_id,
-    thread_cpus, thread_nice, tsc, tsc_hz, Eal, LCORE_ID_ANY, LCORE_PANICKED,
+    lcore_cpus, lcore_id, pause, pmd_dir, prefetch0, set_thread_cpus, set_thread_nice, socket_id, thread_cpus,
+    thread_nice, tsc, tsc_hz, Eal, LCORE_ID_ANY, LCORE_PANICKED,
 };
 pub use mempool::{Mbuf, Mempool, DEFAULT_DATA_ROOM_BYTES, PKTMBUF_HEADROOM_BYTES, SOCKET_ID_ANY};
 pub use port::{Link, Port, PortConfig, PortStats, RxQueue, TxQueue};
@@ -82,20 +82,14 @@ impl DpdkError {
     /// From a DPDK return value `ret < 0` that is `-errno` (the ethdev convention).
     #[inline]
     pub(crate) fn from_ret(op: &'static str, ret: i32) -> DpdkError {
-        DpdkError {
-            op,
-            errno: ret.saturating_neg(),
-        }
+        DpdkError { op, errno: ret.saturating_neg() }
     }
 
     /// From the calling thread's current `rte_errno` (for APIs returning NULL or -1).
     pub(crate) fn from_rte_errno(op: &'static str) -> DpdkError {
         // SAFETY: reads a thread-local int through the shim; no preconditions.
         let errno = unsafe { dpdk_sys::dmsc_rte_errno() };
-        DpdkError {
-            op,
-            errno: if errno == 0 { libc_errno::EIO } else { errno },
-        }
+        DpdkError { op, errno: if errno == 0 { libc_errno::EIO } else { errno } }
     }
 }
 
@@ -161,18 +155,12 @@ mod tests {
     #[test]
     fn error_display_uses_rte_strerror() {
         let e = DpdkError::new("rte_eth_dev_configure", libc_errno::EINVAL);
-        assert_eq!(
-            e.to_string(),
-            "rte_eth_dev_configure: Invalid argument (errno 22)"
-        );
+        assert_eq!(e.to_string(), "rte_eth_dev_configure: Invalid argument (errno 22)");
         let e = DpdkError::from_ret("rte_eth_dev_start", -libc_errno::EBUSY);
         assert_eq!(e, DpdkError::new("rte_eth_dev_start", 16));
         // DPDK's own error space is rendered by rte_strerror too.
         let e = DpdkError::new("rte_pktmbuf_pool_create", E_RTE_NO_CONFIG);
-        assert_eq!(
-            e.to_string(),
-            "rte_pktmbuf_pool_create: Missing rte_config structure (errno 1002)"
-        );
+        assert_eq!(e.to_string(), "rte_pktmbuf_pool_create: Missing rte_config structure (errno 1002)");
     }
 
     #[test]
@@ -183,10 +171,7 @@ mod tests {
         assert_eq!(MbufRing::new("r", 8).unwrap_err().errno, E_RTE_NO_CONFIG);
         assert_eq!(Port::count(), 0);
         assert!(Port::all().is_empty());
-        assert_eq!(
-            Port::by_name("net_null0").unwrap_err().errno,
-            E_RTE_NO_CONFIG
-        );
+        assert_eq!(Port::by_name("net_null0").unwrap_err().errno, E_RTE_NO_CONFIG);
         assert_eq!(Port::from_id(0).unwrap_err().errno, E_RTE_NO_CONFIG);
     }
 

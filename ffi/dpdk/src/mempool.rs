@@ -82,27 +82,14 @@ impl Mempool {
     ///
     /// Errors (`rte_errno`): `E_RTE_NO_CONFIG` without a running EAL, `EINVAL` for bad
     /// sizes, `ENOSPC`/`ENOMEM` when memory runs out, `EEXIST` for a duplicate name.
-    pub fn pktmbuf(
-        name: &str,
-        n: u32,
-        cache: u32,
-        data_room_bytes: u16,
-        socket: i32,
-    ) -> Result<Mempool, DpdkError> {
+    pub fn pktmbuf(name: &str, n: u32, cache: u32, data_room_bytes: u16, socket: i32) -> Result<Mempool, DpdkError> {
         const OP: &str = "rte_pktmbuf_pool_create";
         let live = LiveToken::acquire(OP)?;
         let c_name = cstring(OP, name)?;
         // SAFETY: valid C string; EAL running (live token); DPDK validates the numbers.
-        let ptr = unsafe {
-            dpdk_sys::rte_pktmbuf_pool_create(c_name.as_ptr(), n, cache, 0, data_room_bytes, socket)
-        };
+        let ptr = unsafe { dpdk_sys::rte_pktmbuf_pool_create(c_name.as_ptr(), n, cache, 0, data_room_bytes, socket) };
         let ptr = NonNull::new(ptr).ok_or_else(|| DpdkError::from_rte_errno(OP))?;
-        Ok(Mempool {
-            inner: Arc::new(PoolInner {
-                ptr,
-                live: Some(live),
-            }),
-        })
+        Ok(Mempool { inner: Arc::new(PoolInner { ptr, live: Some(live) }) })
     }
 
     /// Allocate one mbuf (`rte_pktmbuf_alloc`): empty (`len() == 0`), headroom reserved.
@@ -125,8 +112,7 @@ impl Mempool {
         // SAFETY: the spare slots of `out` can hold `count` pointers; on success DPDK has
         // written `count` fresh mbufs there, which we then take ownership of.
         unsafe {
-            let ret =
-                dpdk_sys::rte_pktmbuf_alloc_bulk(self.as_ptr(), out.spare_ptr(), count as u32);
+            let ret = dpdk_sys::rte_pktmbuf_alloc_bulk(self.as_ptr(), out.spare_ptr(), count as u32);
             if ret != 0 {
                 return false;
             }
@@ -163,11 +149,7 @@ impl Mempool {
     /// The pool's name.
     pub fn name(&self) -> String {
         // SAFETY: valid pool; `name` is a NUL-terminated fixed-size array.
-        unsafe {
-            CStr::from_ptr((*self.as_ptr()).name.as_ptr())
-                .to_string_lossy()
-                .into_owned()
-        }
+        unsafe { CStr::from_ptr((*self.as_ptr()).name.as_ptr()).to_string_lossy().into_owned() }
     }
 
     /// Raw pool pointer, for `dpdk_sys` calls. Valid while this handle lives.
@@ -299,8 +281,7 @@ impl Mbuf {
         // SAFETY: owned mbuf; returns NULL without change if there is no room.
         let p = unsafe { dpdk_sys::rte_pktmbuf_append(self.0.as_ptr(), n16) };
         // SAFETY: on success p..p+n lies in the buffer, now part of the (owned) packet.
-        NonNull::new(p)
-            .map(|p| unsafe { std::slice::from_raw_parts_mut(p.as_ptr().cast::<u8>(), n) })
+        NonNull::new(p).map(|p| unsafe { std::slice::from_raw_parts_mut(p.as_ptr().cast::<u8>(), n) })
     }
 
     /// Grow the packet by `n` bytes at the front (`rte_pktmbuf_prepend`) and return them.
@@ -311,8 +292,7 @@ impl Mbuf {
         // SAFETY: owned mbuf; returns NULL without change if there is no room.
         let p = unsafe { dpdk_sys::rte_pktmbuf_prepend(self.0.as_ptr(), n16) };
         // SAFETY: on success p..p+n lies in the buffer, now part of the (owned) packet.
-        NonNull::new(p)
-            .map(|p| unsafe { std::slice::from_raw_parts_mut(p.as_ptr().cast::<u8>(), n) })
+        NonNull::new(p).map(|p| unsafe { std::slice::from_raw_parts_mut(p.as_ptr().cast::<u8>(), n) })
     }
 
     /// Remove `n` bytes from the front (`rte_pktmbuf_adj`). `false` (unchanged) if the

@@ -44,13 +44,7 @@ pub struct PortConfig {
 
 impl Default for PortConfig {
     fn default() -> Self {
-        PortConfig {
-            rx_queues: 1,
-            tx_queues: 1,
-            rx_descriptors: 1024,
-            tx_descriptors: 1024,
-            mtu: 1500,
-        }
+        PortConfig { rx_queues: 1, tx_queues: 1, rx_descriptors: 1024, tx_descriptors: 1024, mtu: 1500 }
     }
 }
 
@@ -125,9 +119,7 @@ const MAX_PORTS: usize = dpdk_sys::RTE_MAX_ETHPORTS as usize;
 static PORTS: Mutex<[PortSlot; MAX_PORTS]> = Mutex::new([const { PortSlot::new() }; MAX_PORTS]);
 
 fn registry() -> MutexGuard<'static, [PortSlot; MAX_PORTS]> {
-    PORTS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    PORTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Called by `Drop for Eal` (state already FINISHED): stop and close every port configured
@@ -170,9 +162,7 @@ impl Port {
         let mut id = 0u16;
         // SAFETY: valid C string and out-pointer; EAL running (checked under the lock
         // that `Drop for Eal` also takes).
-        check(OP, unsafe {
-            dpdk_sys::rte_eth_dev_get_port_by_name(c.as_ptr(), &mut id)
-        })?;
+        check(OP, unsafe { dpdk_sys::rte_eth_dev_get_port_by_name(c.as_ptr(), &mut id) })?;
         Ok(Port { id })
     }
 
@@ -231,9 +221,7 @@ impl Port {
         let mut ports = registry();
         ensure_running(op)?;
         // SAFETY: any id is a valid argument; EAL running.
-        if usize::from(self.id) >= MAX_PORTS
-            || unsafe { dpdk_sys::rte_eth_dev_is_valid_port(self.id) } == 0
-        {
+        if usize::from(self.id) >= MAX_PORTS || unsafe { dpdk_sys::rte_eth_dev_is_valid_port(self.id) } == 0 {
             return Err(DpdkError::new(op, ENODEV));
         }
         f(&mut ports[usize::from(self.id)])
@@ -251,22 +239,16 @@ impl Port {
         self.with_slot(OP, |_| {
             let mut buf = [0 as std::ffi::c_char; dpdk_sys::RTE_ETH_NAME_MAX_LEN as usize];
             // SAFETY: buffer of RTE_ETH_NAME_MAX_LEN bytes as the API requires.
-            check(OP, unsafe {
-                dpdk_sys::rte_eth_dev_get_name_by_port(self.id, buf.as_mut_ptr())
-            })?;
+            check(OP, unsafe { dpdk_sys::rte_eth_dev_get_name_by_port(self.id, buf.as_mut_ptr()) })?;
             // SAFETY: DPDK wrote a NUL-terminated name into buf.
-            Ok(unsafe { CStr::from_ptr(buf.as_ptr()) }
-                .to_string_lossy()
-                .into_owned())
+            Ok(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
         })
     }
 
     /// NUMA socket the device is attached to (`rte_eth_dev_socket_id`); -1 if unknown.
     pub fn socket_id(&self) -> Result<i32, DpdkError> {
         // SAFETY (closure): valid port, EAL running.
-        self.with_slot("rte_eth_dev_socket_id", |_| {
-            Ok(unsafe { dpdk_sys::rte_eth_dev_socket_id(self.id) })
-        })
+        self.with_slot("rte_eth_dev_socket_id", |_| Ok(unsafe { dpdk_sys::rte_eth_dev_socket_id(self.id) }))
     }
 
     /// Configure the port: `rte_eth_dev_configure` (RSS when `rx_queues > 1` and supported,
@@ -295,9 +277,7 @@ impl Port {
 
             let mut info = rte_eth_dev_info::default();
             // SAFETY: valid port and out-pointer.
-            check("rte_eth_dev_info_get", unsafe {
-                dpdk_sys::rte_eth_dev_info_get(id, &mut info)
-            })?;
+            check("rte_eth_dev_info_get", unsafe { dpdk_sys::rte_eth_dev_info_get(id, &mut info) })?;
 
             let mut eth_conf = rte_eth_conf::default();
             eth_conf.rxmode.mtu = u32::from(conf.mtu);
@@ -321,14 +301,7 @@ impl Port {
                 // SAFETY: configured port, q < nb_rx_queues, NULL rx_conf = driver defaults,
                 // pool valid and kept alive by `slot.pools` until close.
                 check("rte_eth_rx_queue_setup", unsafe {
-                    dpdk_sys::rte_eth_rx_queue_setup(
-                        id,
-                        q,
-                        rxd,
-                        socket as u32,
-                        std::ptr::null(),
-                        pool.as_ptr(),
-                    )
+                    dpdk_sys::rte_eth_rx_queue_setup(id, q, rxd, socket as u32, std::ptr::null(), pool.as_ptr())
                 })?;
             }
             for q in 0..conf.tx_queues {
@@ -396,9 +369,7 @@ impl Port {
             }
             if slot.state == PortState::Started {
                 // SAFETY: no queue handle exists.
-                check("rte_eth_dev_stop", unsafe {
-                    dpdk_sys::rte_eth_dev_stop(self.id)
-                })?;
+                check("rte_eth_dev_stop", unsafe { dpdk_sys::rte_eth_dev_stop(self.id) })?;
                 slot.state = PortState::Configured;
             }
             // SAFETY: port stopped, no queue handle exists.
@@ -420,9 +391,7 @@ impl Port {
         self.with_slot(OP, |_| {
             let mut mac = rte_ether_addr::default();
             // SAFETY: valid port and out-pointer.
-            check(OP, unsafe {
-                dpdk_sys::rte_eth_macaddr_get(self.id, &mut mac)
-            })?;
+            check(OP, unsafe { dpdk_sys::rte_eth_macaddr_get(self.id, &mut mac) })?;
             Ok(mac.addr_bytes)
         })
     }
@@ -430,11 +399,7 @@ impl Port {
     /// Current link state, without waiting for negotiation (`rte_eth_link_get_nowait`);
     /// reported down (speed 0) if it cannot be read (see [`Port::try_link`]).
     pub fn link(&self) -> Link {
-        self.try_link().unwrap_or(Link {
-            up: false,
-            speed_mbps: 0,
-            full_duplex: false,
-        })
+        self.try_link().unwrap_or(Link { up: false, speed_mbps: 0, full_duplex: false })
     }
 
     /// Current link state, with the error if it cannot be read.
@@ -443,9 +408,7 @@ impl Port {
         self.with_slot(OP, |_| {
             let mut link = rte_eth_link::default();
             // SAFETY: valid port and out-pointer.
-            check(OP, unsafe {
-                dpdk_sys::rte_eth_link_get_nowait(self.id, &mut link)
-            })?;
+            check(OP, unsafe { dpdk_sys::rte_eth_link_get_nowait(self.id, &mut link) })?;
             Ok(Link {
                 up: link.link_status() == dpdk_sys::RTE_ETH_LINK_UP as u16,
                 speed_mbps: link.link_speed,
@@ -478,18 +441,12 @@ impl Port {
     pub fn reset_stats(&self) -> Result<(), DpdkError> {
         const OP: &str = "rte_eth_stats_reset";
         // SAFETY (closure): valid port.
-        self.with_slot(OP, |_| {
-            check(OP, unsafe { dpdk_sys::rte_eth_stats_reset(self.id) })
-        })
+        self.with_slot(OP, |_| check(OP, unsafe { dpdk_sys::rte_eth_stats_reset(self.id) }))
     }
 
     /// Enable or disable promiscuous mode (`rte_eth_promiscuous_enable`/`_disable`).
     pub fn set_promiscuous(&self, on: bool) -> Result<(), DpdkError> {
-        let op = if on {
-            "rte_eth_promiscuous_enable"
-        } else {
-            "rte_eth_promiscuous_disable"
-        };
+        let op = if on { "rte_eth_promiscuous_enable" } else { "rte_eth_promiscuous_disable" };
         self.with_slot(op, |_| {
             // SAFETY: valid port.
             let ret = unsafe {
@@ -509,9 +466,7 @@ impl Port {
         self.with_slot(OP, |_| {
             let mut mtu = 0u16;
             // SAFETY: valid port and out-pointer.
-            check(OP, unsafe {
-                dpdk_sys::rte_eth_dev_get_mtu(self.id, &mut mtu)
-            })?;
+            check(OP, unsafe { dpdk_sys::rte_eth_dev_get_mtu(self.id, &mut mtu) })?;
             Ok(mtu)
         })
     }
@@ -524,12 +479,7 @@ impl Port {
             let live = LiveToken::acquire(OP)?;
             claim(OP, slot.state, &mut slot.rx_claimed, queue)?;
             slot.claims += 1;
-            Ok(RxQueue {
-                port: self.id,
-                queue,
-                _live: live,
-                _not_sync: PhantomData,
-            })
+            Ok(RxQueue { port: self.id, queue, _live: live, _not_sync: PhantomData })
         })
     }
 
@@ -540,22 +490,12 @@ impl Port {
             let live = LiveToken::acquire(OP)?;
             claim(OP, slot.state, &mut slot.tx_claimed, queue)?;
             slot.claims += 1;
-            Ok(TxQueue {
-                port: self.id,
-                queue,
-                _live: live,
-                _not_sync: PhantomData,
-            })
+            Ok(TxQueue { port: self.id, queue, _live: live, _not_sync: PhantomData })
         })
     }
 }
 
-fn claim(
-    op: &'static str,
-    state: PortState,
-    claimed: &mut [bool],
-    queue: u16,
-) -> Result<(), DpdkError> {
+fn claim(op: &'static str, state: PortState, claimed: &mut [bool], queue: u16) -> Result<(), DpdkError> {
     if state != PortState::Started {
         return Err(DpdkError::new(op, ENETDOWN));
     }
@@ -572,11 +512,7 @@ fn claim(
 fn release(port: u16, queue: u16, rx: bool) {
     let mut ports = registry();
     let slot = &mut ports[usize::from(port)];
-    let claimed = if rx {
-        &mut slot.rx_claimed
-    } else {
-        &mut slot.tx_claimed
-    };
+    let claimed = if rx { &mut slot.rx_claimed } else { &mut slot.tx_claimed };
     if let Some(c) = claimed.get_mut(usize::from(queue)) {
         *c = false;
     }
@@ -605,8 +541,7 @@ impl RxQueue {
         // started (stopping/closing is refused while the handle exists); the PMD writes at
         // most `free` (≤ u16::MAX) owned mbufs into the spare slots of `out`.
         unsafe {
-            let n = dpdk_sys::rte_eth_rx_burst(self.port, self.queue, out.spare_ptr(), free as u16)
-                as usize;
+            let n = dpdk_sys::rte_eth_rx_burst(self.port, self.queue, out.spare_ptr(), free as u16) as usize;
             out.assume_appended(n);
             n
         }
@@ -651,12 +586,7 @@ impl TxQueue {
         // owned mbufs; those the PMD accepted are now its to free, so they are dropped from
         // `pkts` without being freed.
         unsafe {
-            let n = dpdk_sys::rte_eth_tx_burst(
-                self.port,
-                self.queue,
-                pkts.as_raw_ptr(),
-                pkts.len() as u16,
-            ) as usize;
+            let n = dpdk_sys::rte_eth_tx_burst(self.port, self.queue, pkts.as_raw_ptr(), pkts.len() as u16) as usize;
             pkts.consume_front(n);
             n
         }

@@ -64,9 +64,7 @@ pub struct MbufRing {
 
 impl std::fmt::Debug for MbufRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MbufRing")
-            .field("capacity", &self.capacity())
-            .finish()
+        f.debug_struct("MbufRing").field("capacity", &self.capacity()).finish()
     }
 }
 
@@ -82,25 +80,16 @@ impl MbufRing {
         let c_name = cstring(OP, name)?;
         let flags = dpdk_sys::RING_F_SP_ENQ | dpdk_sys::RING_F_SC_DEQ | dpdk_sys::RING_F_EXACT_SZ;
         // SAFETY: valid C string; EAL running; DPDK validates the count.
-        let ptr =
-            unsafe { dpdk_sys::rte_ring_create(c_name.as_ptr(), capacity, SOCKET_ID_ANY, flags) };
+        let ptr = unsafe { dpdk_sys::rte_ring_create(c_name.as_ptr(), capacity, SOCKET_ID_ANY, flags) };
         let ptr = NonNull::new(ptr).ok_or_else(|| DpdkError::from_rte_errno(OP))?;
-        Ok(MbufRing {
-            inner: Arc::new(RingInner { ptr, _live: live }),
-        })
+        Ok(MbufRing { inner: Arc::new(RingInner { ptr, _live: live }) })
     }
 
     /// Split into the only producer and the only consumer of this ring.
     pub fn split(self) -> (RingProducer, RingConsumer) {
         (
-            RingProducer {
-                inner: Arc::clone(&self.inner),
-                _not_sync: PhantomData,
-            },
-            RingConsumer {
-                inner: self.inner,
-                _not_sync: PhantomData,
-            },
+            RingProducer { inner: Arc::clone(&self.inner), _not_sync: PhantomData },
+            RingConsumer { inner: self.inner, _not_sync: PhantomData },
         )
     }
 

@@ -6,10 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use dpdk::libc_errno::{EBUSY, EINVAL};
-use dpdk::{
-    Eal, MbufArray, Mempool, Port, PortConfig, DEFAULT_DATA_ROOM_BYTES, LCORE_PANICKED,
-    SOCKET_ID_ANY,
-};
+use dpdk::{Eal, MbufArray, Mempool, Port, PortConfig, DEFAULT_DATA_ROOM_BYTES, LCORE_PANICKED, SOCKET_ID_ANY};
 
 #[test]
 fn launch_on_worker_lcore() {
@@ -23,14 +20,8 @@ fn launch_on_worker_lcore() {
     let t0 = dpdk::tsc();
     std::thread::sleep(std::time::Duration::from_millis(20));
     let elapsed_ms = (dpdk::tsc() - t0) * 1000 / dpdk::tsc_hz();
-    assert!(
-        (15..2000).contains(&elapsed_ms),
-        "tsc/tsc_hz measure time: {elapsed_ms} ms"
-    );
-    assert_eq!(
-        std::thread::spawn(dpdk::lcore_id).join().unwrap(),
-        dpdk::LCORE_ID_ANY
-    );
+    assert!((15..2000).contains(&elapsed_ms), "tsc/tsc_hz measure time: {elapsed_ms} ms");
+    assert_eq!(std::thread::spawn(dpdk::lcore_id).join().unwrap(), dpdk::LCORE_ID_ANY);
     // `-l 0-1`: lcore n runs on CPU n; the main thread is pinned to CPU 0.
     assert_eq!(dpdk::lcore_cpus(0), [0]);
     assert_eq!(dpdk::lcore_cpus(1), [1]);
@@ -53,8 +44,7 @@ fn launch_on_worker_lcore() {
     eal.launch(1, || 100 + dpdk::lcore_id() as i32).unwrap();
     assert_eq!(eal.wait(1), 101);
     // A panic is caught on the worker and reported.
-    eal.launch(1, || panic!("deliberate panic on a worker lcore"))
-        .unwrap();
+    eal.launch(1, || panic!("deliberate panic on a worker lcore")).unwrap();
     assert_eq!(eal.wait(1), LCORE_PANICKED);
     // Not on the main lcore, not on a disabled one.
     assert_eq!(eal.launch(0, || 0).unwrap_err().errno, EINVAL);
@@ -74,14 +64,7 @@ fn launch_on_worker_lcore() {
     assert_eq!(eal.wait(1), 7);
 
     // Pipeline: the main lcore transmits, the worker owns the rx queue and checks.
-    let pool = Mempool::pktmbuf(
-        "launch_pool",
-        1023,
-        32,
-        DEFAULT_DATA_ROOM_BYTES,
-        SOCKET_ID_ANY,
-    )
-    .unwrap();
+    let pool = Mempool::pktmbuf("launch_pool", 1023, 32, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
     let port = Port::by_name("net_ring0").unwrap();
     port.configure(&PortConfig::default(), &pool).unwrap();
     port.start().unwrap();
@@ -116,11 +99,7 @@ fn launch_on_worker_lcore() {
         }
         tx.tx_burst(&mut burst);
     }
-    assert_eq!(
-        eal.wait(1),
-        N as i32,
-        "worker received all packets in order"
-    );
+    assert_eq!(eal.wait(1), N as i32, "worker received all packets in order");
     // The worker's closure (and the RxQueue it owned) is gone once it returned.
     drop(tx);
     port.stop().unwrap();

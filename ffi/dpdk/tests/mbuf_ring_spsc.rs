@@ -10,8 +10,7 @@ const TOTAL: u32 = 50_000;
 #[test]
 fn spsc_burst_across_threads() {
     let eal = Eal::init(&common::eal_args(&["-l", "0"])).unwrap();
-    let pool =
-        Mempool::pktmbuf("spsc_pool", 1023, 0, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
+    let pool = Mempool::pktmbuf("spsc_pool", 1023, 0, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
 
     // Exact capacity and partial enqueue.
     let (p, c) = MbufRing::new("spsc_small", 10)
@@ -28,26 +27,17 @@ fn spsc_burst_across_threads() {
     }
     assert_eq!(p.enqueue_burst(&mut burst), 10);
     assert_eq!(p.free_space(), 0);
-    assert_eq!(
-        burst.iter().map(|m| m.data()[0]).collect::<Vec<_>>(),
-        (10..16).collect::<Vec<_>>()
-    );
+    assert_eq!(burst.iter().map(|m| m.data()[0]).collect::<Vec<_>>(), (10..16).collect::<Vec<_>>());
     assert_eq!(c.len(), 10);
     let mut out: MbufArray<4> = MbufArray::new();
     assert_eq!(c.dequeue_burst(&mut out), 4);
-    assert_eq!(
-        out.iter().map(|m| m.data()[0]).collect::<Vec<_>>(),
-        [0, 1, 2, 3]
-    );
+    assert_eq!(out.iter().map(|m| m.data()[0]).collect::<Vec<_>>(), [0, 1, 2, 3]);
     assert_eq!(c.dequeue_burst(&mut out), 0, "no free space in `out`");
     drop(out);
     // `burst` holds 10..16 after a partial consume from its front; dequeuing appends
     // behind them (the array compacts its window first).
     assert_eq!(c.dequeue_burst(&mut burst), 6);
-    assert_eq!(
-        burst.iter().map(|m| m.data()[0]).collect::<Vec<_>>(),
-        [10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9]
-    );
+    assert_eq!(burst.iter().map(|m| m.data()[0]).collect::<Vec<_>>(), [10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9]);
     assert_eq!(p.enqueue_burst(&mut burst), 10);
     assert_eq!(burst.len(), 2);
     assert_eq!(burst.pop_front().unwrap().data(), [8]);
@@ -57,10 +47,7 @@ fn spsc_burst_across_threads() {
     assert_eq!(pool.in_use(), 10, "consumer keeps the ring alive");
     drop(c);
     assert_eq!(pool.in_use(), 0, "mbufs left in a dropped ring are freed");
-    assert!(
-        MbufRing::new("spsc_small", 10).is_ok(),
-        "name reusable after free"
-    );
+    assert!(MbufRing::new("spsc_small", 10).is_ok(), "name reusable after free");
 
     // Streaming across threads.
     let (prod, cons) = MbufRing::new("spsc_stream", 64).unwrap().split();
@@ -93,11 +80,7 @@ fn spsc_burst_across_threads() {
             continue;
         }
         for m in got.drain() {
-            assert_eq!(
-                m.data(),
-                &expect.to_be_bytes(),
-                "in order, nothing lost or duplicated"
-            );
+            assert_eq!(m.data(), &expect.to_be_bytes(), "in order, nothing lost or duplicated");
             expect += 1;
         }
     }

@@ -9,52 +9,22 @@ use dpdk::{Eal, MbufArray, Mempool, Port, PortConfig, DEFAULT_DATA_ROOM_BYTES, S
 #[test]
 fn net_null_stats_link_mac() {
     let eal = Eal::init(&common::eal_args(&["-l", "0", "--vdev=net_null0,size=100"])).unwrap();
-    let pool = Mempool::pktmbuf(
-        "null_pool",
-        2047,
-        32,
-        DEFAULT_DATA_ROOM_BYTES,
-        SOCKET_ID_ANY,
-    )
-    .unwrap();
+    let pool = Mempool::pktmbuf("null_pool", 2047, 32, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
     let port = Port::by_name("net_null0").unwrap();
     assert_eq!(Port::from_id(port.id()).unwrap(), port);
     assert!(Port::from_id(port.id() + 1).is_err());
     assert!(Port::by_name("net_null9").is_err());
 
-    assert_eq!(
-        port.start().unwrap_err().errno,
-        EINVAL,
-        "start before configure"
-    );
-    let bad = PortConfig {
-        rx_queues: 0,
-        ..PortConfig::default()
-    };
+    assert_eq!(port.start().unwrap_err().errno, EINVAL, "start before configure");
+    let bad = PortConfig { rx_queues: 0, ..PortConfig::default() };
     assert_eq!(port.configure(&bad, &pool).unwrap_err().errno, EINVAL);
-    port.configure(
-        &PortConfig {
-            mtu: 9000,
-            ..PortConfig::default()
-        },
-        &pool,
-    )
-    .unwrap();
-    assert_eq!(
-        port.mtu().unwrap(),
-        9000,
-        "MTU set through rte_eth_dev_configure"
-    );
+    port.configure(&PortConfig { mtu: 9000, ..PortConfig::default() }, &pool).unwrap();
+    assert_eq!(port.mtu().unwrap(), 9000, "MTU set through rte_eth_dev_configure");
     port.configure(&PortConfig::default(), &pool).unwrap();
     assert_eq!(port.mtu().unwrap(), 1500, "reconfigure while stopped");
     port.start().unwrap();
     port.start().unwrap(); // idempotent
-    assert_eq!(
-        port.configure(&PortConfig::default(), &pool)
-            .unwrap_err()
-            .errno,
-        EBUSY
-    );
+    assert_eq!(port.configure(&PortConfig::default(), &pool).unwrap_err().errno, EBUSY);
 
     let mac = port.mac_addr();
     assert_eq!(mac, port.try_mac_addr().unwrap());

@@ -6,35 +6,28 @@ mod common;
 
 use dpdk::libc_errno::{EBUSY, EINVAL, ENETDOWN};
 use dpdk::{
-    Eal, Mbuf, MbufArray, Mempool, Port, PortConfig, DEFAULT_DATA_ROOM_BYTES,
-    PKTMBUF_HEADROOM_BYTES, SOCKET_ID_ANY,
+    Eal, Mbuf, MbufArray, Mempool, Port, PortConfig, DEFAULT_DATA_ROOM_BYTES, PKTMBUF_HEADROOM_BYTES, SOCKET_ID_ANY,
 };
 
 fn payload(i: usize) -> Vec<u8> {
-    (0..(60 + i * 13) % 1500)
-        .map(|b| (b as u8) ^ (i as u8).wrapping_mul(97))
-        .collect()
+    (0..(60 + i * 13) % 1500).map(|b| (b as u8) ^ (i as u8).wrapping_mul(97)).collect()
 }
 
 fn filled(pool: &Mempool, bytes: &[u8]) -> Mbuf {
     let mut m = pool.alloc().expect("pool not exhausted");
-    m.append(bytes.len())
-        .expect("tailroom")
-        .copy_from_slice(bytes);
+    m.append(bytes.len()).expect("tailroom").copy_from_slice(bytes);
     m
 }
 
 #[test]
 fn net_ring_loopback_and_mbuf_api() {
     let eal = Eal::init(&common::eal_args(&["-l", "0", "--vdev=net_ring0"])).unwrap();
-    let pool =
-        Mempool::pktmbuf("lb_pool", 1023, 32, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
+    let pool = Mempool::pktmbuf("lb_pool", 1023, 32, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
     assert_eq!(pool.capacity(), 1023);
     assert_eq!(pool.in_use(), 0);
     assert_eq!(pool.data_room_bytes(), DEFAULT_DATA_ROOM_BYTES);
     assert_eq!(pool.name(), "lb_pool");
-    let dup =
-        Mempool::pktmbuf("lb_pool", 63, 0, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap_err();
+    let dup = Mempool::pktmbuf("lb_pool", 63, 0, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap_err();
     assert_eq!(dup.errno, 17, "duplicate name: EEXIST, got {dup}");
 
     mbuf_editing(&pool);
@@ -42,39 +35,17 @@ fn net_ring_loopback_and_mbuf_api() {
     assert_eq!(pool.in_use(), 0, "every mbuf freed");
 
     let port = Port::by_name("net_ring0").unwrap();
-    let conf = PortConfig {
-        rx_queues: 2,
-        tx_queues: 2,
-        rx_descriptors: 128,
-        tx_descriptors: 128,
-        mtu: 1500,
-    };
-    assert_eq!(
-        port.rx_queue(0).unwrap_err().errno,
-        ENETDOWN,
-        "not started yet"
-    );
+    let conf = PortConfig { rx_queues: 2, tx_queues: 2, rx_descriptors: 128, tx_descriptors: 128, mtu: 1500 };
+    assert_eq!(port.rx_queue(0).unwrap_err().errno, ENETDOWN, "not started yet");
     port.configure(&conf, &pool).unwrap();
     port.start().unwrap();
     port.set_promiscuous(true).unwrap();
 
     let mut rx = port.rx_queue(1).unwrap();
     let mut tx = port.tx_queue(1).unwrap();
-    assert_eq!(
-        port.rx_queue(1).unwrap_err().errno,
-        EBUSY,
-        "one handle per queue"
-    );
-    assert_eq!(
-        port.rx_queue(2).unwrap_err().errno,
-        EINVAL,
-        "queue not configured"
-    );
-    assert_eq!(
-        port.stop().unwrap_err().errno,
-        EBUSY,
-        "cannot stop under a live queue handle"
-    );
+    assert_eq!(port.rx_queue(1).unwrap_err().errno, EBUSY, "one handle per queue");
+    assert_eq!(port.rx_queue(2).unwrap_err().errno, EINVAL, "queue not configured");
+    assert_eq!(port.stop().unwrap_err().errno, EBUSY, "cannot stop under a live queue handle");
     assert_eq!(port.configure(&conf, &pool).unwrap_err().errno, EBUSY);
 
     // 3 bursts of 20 frames of different sizes.
@@ -91,11 +62,7 @@ fn net_ring_loopback_and_mbuf_api() {
 
         let mut got: MbufArray<32> = MbufArray::new();
         got.push(filled(&pool, b"already here")).unwrap();
-        assert_eq!(
-            rx.rx_burst(&mut got),
-            20,
-            "appended after the existing mbuf"
-        );
+        assert_eq!(rx.rx_burst(&mut got), 20, "appended after the existing mbuf");
         assert_eq!(got.len(), 21);
         assert_eq!(got[0].data(), b"already here");
         for (i, m) in got.iter().skip(1).enumerate() {
@@ -252,11 +219,7 @@ fn array_moves(pool: &Mempool) {
         let mut d = b.take_all();
         assert_eq!(d.len(), 6);
         for m in d.by_ref().take(4) {
-            let out = if first(&m) % 2 == 0 {
-                &mut evens
-            } else {
-                &mut odds
-            };
+            let out = if first(&m) % 2 == 0 { &mut evens } else { &mut odds };
             out.push(m).unwrap();
         }
     }

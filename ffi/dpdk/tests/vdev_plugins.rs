@@ -7,13 +7,7 @@ mod common;
 
 use dpdk::{Eal, MbufArray, Mempool, Port, PortConfig, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY};
 
-const DEVICES: [&str; 5] = [
-    "net_null0",
-    "net_ring0",
-    "net_tap0",
-    "net_pcap0",
-    "net_memif0",
-];
+const DEVICES: [&str; 5] = ["net_null0", "net_ring0", "net_tap0", "net_pcap0", "net_memif0"];
 
 fn frame(i: usize) -> Vec<u8> {
     // Ethernet header (dst, src, ethertype 0x88B5) and a payload that encodes i.
@@ -26,63 +20,25 @@ fn frame(i: usize) -> Vec<u8> {
 fn all_virtual_devices_probe_configure_and_start() {
     let sock = common::scratch("memif.sock");
     let pcap_path = common::scratch("out.pcap");
-    let memif = format!(
-        "--vdev=net_memif0,role=server,socket={},socket-abstract=no",
-        sock.display()
-    );
+    let memif = format!("--vdev=net_memif0,role=server,socket={},socket-abstract=no", sock.display());
     let pcap = format!("--vdev=net_pcap0,tx_pcap={}", pcap_path.display());
-    let tap = format!(
-        "--vdev=net_tap0,iface=dpdkt{}",
-        std::process::id() % 100_000
-    );
-    let args = common::eal_args(&[
-        "-l",
-        "0",
-        "--vdev=net_null0",
-        "--vdev=net_ring0",
-        &tap,
-        &pcap,
-        &memif,
-    ]);
+    let tap = format!("--vdev=net_tap0,iface=dpdkt{}", std::process::id() % 100_000);
+    let args = common::eal_args(&["-l", "0", "--vdev=net_null0", "--vdev=net_ring0", &tap, &pcap, &memif]);
     let eal = Eal::init(&args).expect("EAL init with all vdevs");
     assert!(!dpdk::pmd_dir().is_empty());
 
-    let pool = Mempool::pktmbuf(
-        "vdev_pool",
-        4095,
-        64,
-        DEFAULT_DATA_ROOM_BYTES,
-        SOCKET_ID_ANY,
-    )
-    .unwrap();
-    let conf = PortConfig {
-        rx_queues: 1,
-        tx_queues: 1,
-        rx_descriptors: 256,
-        tx_descriptors: 256,
-        mtu: 1500,
-    };
+    let pool = Mempool::pktmbuf("vdev_pool", 4095, 64, DEFAULT_DATA_ROOM_BYTES, SOCKET_ID_ANY).unwrap();
+    let conf = PortConfig { rx_queues: 1, tx_queues: 1, rx_descriptors: 256, tx_descriptors: 256, mtu: 1500 };
     let mut ports = Vec::new();
     for name in DEVICES {
-        let port = Port::by_name(name)
-            .unwrap_or_else(|e| panic!("{name} not created (plugin not loaded?): {e}"));
+        let port = Port::by_name(name).unwrap_or_else(|e| panic!("{name} not created (plugin not loaded?): {e}"));
         assert_eq!(port.name(), name);
         // net_tap gets two queue pairs (one kernel tap queue each) to cover multi-queue set-up.
         let queues = if name == "net_tap0" { 2 } else { 1 };
-        let port_conf = PortConfig {
-            rx_queues: queues,
-            tx_queues: queues,
-            ..conf
-        };
-        port.configure(&port_conf, &pool)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let port_conf = PortConfig { rx_queues: queues, tx_queues: queues, ..conf };
+        port.configure(&port_conf, &pool).unwrap_or_else(|e| panic!("{name}: {e}"));
         port.start().unwrap_or_else(|e| panic!("{name}: {e}"));
-        println!(
-            "{name}: port {} mac {:02x?} {:?}",
-            port.id(),
-            port.mac_addr(),
-            port.link()
-        );
+        println!("{name}: port {} mac {:02x?} {:?}", port.id(), port.mac_addr(), port.link());
         ports.push(port);
     }
     assert_eq!(Port::count(), DEVICES.len() as u16);
@@ -92,10 +48,7 @@ fn all_virtual_devices_probe_configure_and_start() {
         sorted
     });
     assert!(Port::by_name("net_null0").unwrap().link().up);
-    assert!(
-        !Port::by_name("net_memif0").unwrap().link().up,
-        "memif server without a peer is down"
-    );
+    assert!(!Port::by_name("net_memif0").unwrap().link().up, "memif server without a peer is down");
 
     // net_pcap: write 5 frames to the tx pcap file.
     let pcap0 = Port::by_name("net_pcap0").unwrap();
@@ -113,14 +66,10 @@ fn all_virtual_devices_probe_configure_and_start() {
     }
     assert_eq!(pcap0.stats().unwrap().opackets, 5);
     pcap0.close().unwrap(); // flushes and closes the pcap dumper
-    assert!(
-        Port::by_name("net_pcap0").is_err(),
-        "a closed vdev port is released"
-    );
+    assert!(Port::by_name("net_pcap0").is_err(), "a closed vdev port is released");
 
     // ... and read them back through a hot-plugged rx-only pcap port.
-    eal.probe_device(&format!("net_pcap1,rx_pcap={}", pcap_path.display()))
-        .unwrap();
+    eal.probe_device(&format!("net_pcap1,rx_pcap={}", pcap_path.display())).unwrap();
     let pcap1 = Port::by_name("net_pcap1").unwrap();
     pcap1.configure(&conf, &pool).unwrap();
     pcap1.start().unwrap();
@@ -139,17 +88,8 @@ fn all_virtual_devices_probe_configure_and_start() {
         }
     }
 
-    for name in [
-        "net_null0",
-        "net_ring0",
-        "net_tap0",
-        "net_memif0",
-        "net_pcap1",
-    ] {
-        Port::by_name(name)
-            .unwrap()
-            .close()
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    for name in ["net_null0", "net_ring0", "net_tap0", "net_memif0", "net_pcap1"] {
+        Port::by_name(name).unwrap().close().unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     assert_eq!(Port::count(), 0);
     assert_eq!(pool.in_use(), 0);

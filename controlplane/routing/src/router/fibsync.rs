@@ -39,21 +39,13 @@ impl Router {
 
     /// Next hops towards first-hop router `r` over Up adjacencies of minimal metric.
     fn next_hops_to(&self, r: RouterId, cost: u32, out: &mut Vec<NextHop>) {
-        let ups = || {
-            self.ports
-                .iter()
-                .filter(move |(_, p)| p.adj.up_neighbor() == Some(r))
-        };
+        let ups = || self.ports.iter().filter(move |(_, p)| p.adj.up_neighbor() == Some(r));
         let Some(min) = ups().map(|(_, p)| p.metric).min() else {
             return;
         };
         for (idx, p) in ups() {
             if p.metric == min {
-                out.push(NextHop {
-                    port: *idx,
-                    mac: p.adj.mac(),
-                    cost,
-                });
+                out.push(NextHop { port: *idx, mac: p.adj.mac(), cost });
             }
         }
     }

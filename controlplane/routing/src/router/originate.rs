@@ -28,19 +28,10 @@ impl Router {
         let mut links: Vec<Link> = self
             .ports
             .values()
-            .filter_map(|p| {
-                p.adj.up_neighbor().map(|n| Link {
-                    neighbor: n,
-                    metric: p.metric,
-                })
-            })
+            .filter_map(|p| p.adj.up_neighbor().map(|n| Link { neighbor: n, metric: p.metric }))
             .collect();
         links.sort();
-        LsaBody::Node(NodeLsa {
-            hostname: self.cfg.hostname.clone(),
-            role: self.cfg.role,
-            links,
-        })
+        LsaBody::Node(NodeLsa { hostname: self.cfg.hostname.clone(), role: self.cfg.role, links })
     }
 
     /// The prefix LSA fragments we should advertise (at least one, maybe empty).
@@ -48,11 +39,7 @@ impl Router {
         let probe = |entries: Vec<PrefixEntry>| {
             wire::lsa_encoded_len(&Lsa {
                 header: LsaHeader {
-                    id: LsaId {
-                        kind: LsaKind::Prefix,
-                        origin: self.cfg.id,
-                        fragment: 0,
-                    },
+                    id: LsaId { kind: LsaKind::Prefix, origin: self.cfg.id, fragment: 0 },
                     seq: 1,
                     remaining_lifetime_s: 1,
                     checksum: 0,
@@ -66,10 +53,7 @@ impl Router {
         for e in &self.cfg.prefixes {
             let len = probe(vec![e.clone()]).saturating_sub(base);
             let cur_nonempty = frags.last().is_some_and(|f| !f.is_empty());
-            if cur_nonempty
-                && used + len > flooding::LSU_BUDGET_BYTES
-                && frags.len() < usize::from(u16::MAX)
-            {
+            if cur_nonempty && used + len > flooding::LSU_BUDGET_BYTES && frags.len() < usize::from(u16::MAX) {
                 frags.push(Vec::new());
                 used = base;
             }
@@ -83,24 +67,10 @@ impl Router {
 
     fn desired_own(&self) -> BTreeMap<LsaId, LsaBody> {
         let mut m = BTreeMap::new();
-        m.insert(
-            LsaId {
-                kind: LsaKind::Node,
-                origin: self.cfg.id,
-                fragment: 0,
-            },
-            self.node_body(),
-        );
+        m.insert(LsaId { kind: LsaKind::Node, origin: self.cfg.id, fragment: 0 }, self.node_body());
         for (i, f) in self.prefix_fragments().into_iter().enumerate() {
             let fragment = u16::try_from(i).unwrap_or(u16::MAX);
-            m.insert(
-                LsaId {
-                    kind: LsaKind::Prefix,
-                    origin: self.cfg.id,
-                    fragment,
-                },
-                LsaBody::Prefix(f),
-            );
+            m.insert(LsaId { kind: LsaKind::Prefix, origin: self.cfg.id, fragment }, LsaBody::Prefix(f));
         }
         m
     }
@@ -109,12 +79,7 @@ impl Router {
     /// originates what changed, purges what is no longer wanted.
     pub(super) fn update_own(&mut self, now: Instant) {
         let desired = self.desired_own();
-        let gone: Vec<LsaId> = self
-            .own
-            .keys()
-            .filter(|id| !desired.contains_key(id))
-            .copied()
-            .collect();
+        let gone: Vec<LsaId> = self.own.keys().filter(|id| !desired.contains_key(id)).copied().collect();
         for id in gone {
             self.own.remove(&id);
             if self.lsdb.purge(&id, now).is_some() {
@@ -145,34 +110,16 @@ impl Router {
     /// sequence number above the LSDB's copy and above `above`.
     fn originate(&mut self, now: Instant, id: LsaId, body: LsaBody, above: Option<u64>) {
         let timers = &self.cfg.timers;
-        let lifetime_s = u16::try_from(timers.lsa_lifetime.as_secs())
-            .unwrap_or(u16::MAX)
-            .max(1);
+        let lifetime_s = u16::try_from(timers.lsa_lifetime.as_secs()).unwrap_or(u16::MAX).max(1);
         let old = self.lsdb.get(&id);
         let old_seq = old.map_or(0, |e| e.lsa.header.seq);
         let content_changed = old.map_or(true, |e| e.lsa.body != body);
         let seq = old_seq.max(above.unwrap_or(0)).saturating_add(1);
-        let mut lsa = Lsa {
-            header: LsaHeader {
-                id,
-                seq,
-                remaining_lifetime_s: lifetime_s,
-                checksum: 0,
-            },
-            body,
-        };
+        let mut lsa = Lsa { header: LsaHeader { id, seq, remaining_lifetime_s: lifetime_s, checksum: 0 }, body };
         lsa.header.checksum = wire::lsa_checksum(&lsa);
-        let refresh = timers
-            .lsa_refresh
-            .min(timers.lsa_lifetime.saturating_sub(Duration::from_secs(1)));
+        let refresh = timers.lsa_refresh.min(timers.lsa_lifetime.saturating_sub(Duration::from_secs(1)));
         let refresh = refresh.max(Duration::from_secs(1));
-        self.own.insert(
-            id,
-            OwnLsa {
-                body: lsa.body.clone(),
-                refresh_at: now + refresh,
-            },
-        );
+        self.own.insert(id, OwnLsa { body: lsa.body.clone(), refresh_at: now + refresh });
         self.lsdb.install(lsa, now);
         self.counters.lsa_originated += 1;
         self.flood_all(id, None, now);

@@ -64,11 +64,7 @@ impl Router {
             return;
         }
         if let Some(a) = auth {
-            if self
-                .replay
-                .get(&(port, sender))
-                .is_some_and(|&last| a.crypto_seq <= last)
-            {
+            if self.replay.get(&(port, sender)).is_some_and(|&last| a.crypto_seq <= last) {
                 self.counters.rx_replay += 1;
                 return;
             }

@@ -13,8 +13,8 @@ use dmsc_wire::name::Name;
 
 use super::Error;
 use crate::types::{
-    AdjState, Csnp, Hello, Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, LsaSummary, Lsu, NodeLsa,
-    PrefixEntry, Psnp, Role, RouterId,
+    AdjState, Csnp, Hello, Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, LsaSummary, Lsu, NodeLsa, PrefixEntry, Psnp,
+    Role, RouterId,
 };
 
 /// Encoded size of an [`LsaId`]: kind(1) reserved(1) fragment(2) origin(8).
@@ -157,9 +157,7 @@ fn kind_to(k: LsaKind) -> u8 {
 fn parse_hostname(r: &mut Reader<'_>) -> Result<String, Error> {
     let len = usize::from(r.u8()?);
     let bytes = r.take(len)?;
-    core::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|_| Error::BadHostname)
+    core::str::from_utf8(bytes).map(str::to_owned).map_err(|_| Error::BadHostname)
 }
 
 fn emit_hostname(out: &mut Vec<u8>, hostname: &str) -> Result<(), Error> {
@@ -185,13 +183,7 @@ pub fn parse_hello(body: &[u8]) -> Result<Hello, Error> {
     };
     let hostname = parse_hostname(&mut r)?;
     r.finish()?;
-    Ok(Hello {
-        hostname,
-        role,
-        hold_time_s,
-        state,
-        neighbor,
-    })
+    Ok(Hello { hostname, role, hold_time_s, state, neighbor })
 }
 
 /// Appends a hello body.
@@ -219,11 +211,7 @@ pub fn parse_lsa_id(r: &mut Reader<'_>, origin_may_be_zero: bool) -> Result<LsaI
     if origin == 0 && !origin_may_be_zero {
         return Err(Error::Invalid("lsa origin router id 0"));
     }
-    Ok(LsaId {
-        kind,
-        origin: RouterId(origin),
-        fragment,
-    })
+    Ok(LsaId { kind, origin: RouterId(origin), fragment })
 }
 
 /// Appends an LSA id.
@@ -244,12 +232,7 @@ pub fn parse_summary(r: &mut Reader<'_>) -> Result<LsaSummary, Error> {
     let seq = r.u64()?;
     let remaining_lifetime_s = r.u16()?;
     let checksum = r.u16()?;
-    Ok(LsaHeader {
-        id,
-        seq,
-        remaining_lifetime_s,
-        checksum,
-    })
+    Ok(LsaHeader { id, seq, remaining_lifetime_s, checksum })
 }
 
 /// Appends one 24-byte summary.
@@ -293,11 +276,7 @@ pub fn parse_csnp(body: &[u8]) -> Result<Csnp, Error> {
     let end = parse_lsa_id(&mut r, true)?;
     let entries = parse_summaries(&mut r)?;
     r.finish()?;
-    let c = Csnp {
-        start,
-        end,
-        entries,
-    };
+    let c = Csnp { start, end, entries };
     check_csnp(&c)?;
     Ok(c)
 }
@@ -463,17 +442,10 @@ fn parse_node(body: &[u8]) -> Result<NodeLsa, Error> {
         }
         let metric = r.u32()?;
         check_link_metric(metric)?;
-        links.push(Link {
-            neighbor: RouterId(neighbor),
-            metric,
-        });
+        links.push(Link { neighbor: RouterId(neighbor), metric });
     }
     r.finish()?;
-    Ok(NodeLsa {
-        hostname,
-        role,
-        links,
-    })
+    Ok(NodeLsa { hostname, role, links })
 }
 
 fn emit_node(out: &mut Vec<u8>, n: &NodeLsa) -> Result<(), Error> {

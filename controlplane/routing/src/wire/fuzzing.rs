@@ -22,33 +22,23 @@ use dmsc_wire::name::Name;
 
 use super::packet::Packet;
 use super::{
-    decode, encode, lsa_checksum, lsa_encoded_len, Error, Key, Keychain, AUTH_TRAILER_BYTES,
-    CSNP_FIXED_BYTES, LSU_FIXED_BYTES, PDU_HEADER_BYTES, PSNP_FIXED_BYTES, SUMMARY_BYTES,
+    decode, encode, lsa_checksum, lsa_encoded_len, Error, Key, Keychain, AUTH_TRAILER_BYTES, CSNP_FIXED_BYTES,
+    LSU_FIXED_BYTES, PDU_HEADER_BYTES, PSNP_FIXED_BYTES, SUMMARY_BYTES,
 };
 use crate::types::{
-    AdjState, Csnp, Hello, Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, Lsu, NodeLsa, Pdu,
-    PduBody, PrefixEntry, Psnp, Role, RouterId,
+    AdjState, Csnp, Hello, Link, Lsa, LsaBody, LsaHeader, LsaId, LsaKind, Lsu, NodeLsa, Pdu, PduBody, PrefixEntry,
+    Psnp, Role, RouterId,
 };
 
 /// The key the worked examples of docs/routing.md are signed with (id 1).
 pub fn example_key() -> Key {
-    Key {
-        id: 1,
-        secret: b"dmsc-example-key".to_vec(),
-        send: true,
-        accept: true,
-    }
+    Key { id: 1, secret: b"dmsc-example-key".to_vec(), send: true, accept: true }
 }
 
 /// The keychain the fuzz target decodes with besides the empty one: key 1 =
 /// [`example_key`] (send, accept) and key 2 (accept only, secret `"dmsc-key-2"`).
 pub fn fuzz_keychain() -> Keychain {
-    let k2 = Key {
-        id: 2,
-        secret: b"dmsc-key-2".to_vec(),
-        send: false,
-        accept: true,
-    };
+    let k2 = Key { id: 2, secret: b"dmsc-key-2".to_vec(), send: false, accept: true };
     match Keychain::new(vec![example_key(), k2]) {
         Ok(k) => k,
         Err(e) => panic!("fuzz keychain invalid: {e}"),
@@ -72,11 +62,7 @@ pub fn with_checksum(mut lsa: Lsa) -> Lsa {
 pub fn example_node_lsa() -> Lsa {
     with_checksum(Lsa {
         header: LsaHeader {
-            id: LsaId {
-                kind: LsaKind::Node,
-                origin: RouterId(1),
-                fragment: 0,
-            },
+            id: LsaId { kind: LsaKind::Node, origin: RouterId(1), fragment: 0 },
             seq: 1,
             remaining_lifetime_s: 3600,
             checksum: 0,
@@ -84,10 +70,7 @@ pub fn example_node_lsa() -> Lsa {
         body: LsaBody::Node(NodeLsa {
             hostname: "sg1".into(),
             role: Role::Sg,
-            links: vec![Link {
-                neighbor: RouterId(2),
-                metric: 10,
-            }],
+            links: vec![Link { neighbor: RouterId(2), metric: 10 }],
         }),
     })
 }
@@ -96,19 +79,12 @@ pub fn example_node_lsa() -> Lsa {
 pub fn example_prefix_lsa() -> Lsa {
     with_checksum(Lsa {
         header: LsaHeader {
-            id: LsaId {
-                kind: LsaKind::Prefix,
-                origin: RouterId(1),
-                fragment: 0,
-            },
+            id: LsaId { kind: LsaKind::Prefix, origin: RouterId(1), fragment: 0 },
             seq: 1,
             remaining_lifetime_s: 3600,
             checksum: 0,
         },
-        body: LsaBody::Prefix(vec![PrefixEntry {
-            prefix: name("/payments/charge"),
-            metric: 5,
-        }]),
+        body: LsaBody::Prefix(vec![PrefixEntry { prefix: name("/payments/charge"), metric: 5 }]),
     })
 }
 
@@ -128,22 +104,12 @@ pub fn examples() -> Vec<(&'static str, Pdu, bool)> {
             neighbor: Some(RouterId(2)),
         }),
     };
-    let lsu = Pdu {
-        sender: RouterId(1),
-        body: PduBody::Lsu(Lsu {
-            lsas: vec![node.clone(), prefix.clone()],
-        }),
-    };
+    let lsu = Pdu { sender: RouterId(1), body: PduBody::Lsu(Lsu { lsas: vec![node.clone(), prefix.clone()] }) };
     let purge = Pdu {
         sender: RouterId(1),
         body: PduBody::Lsu(Lsu {
             lsas: vec![Lsa {
-                header: LsaHeader {
-                    seq: 2,
-                    remaining_lifetime_s: 0,
-                    checksum: 0,
-                    ..prefix.header
-                },
+                header: LsaHeader { seq: 2, remaining_lifetime_s: 0, checksum: 0, ..prefix.header },
                 body: LsaBody::Purged,
             }],
         }),
@@ -151,25 +117,12 @@ pub fn examples() -> Vec<(&'static str, Pdu, bool)> {
     let csnp = Pdu {
         sender: RouterId(2),
         body: PduBody::Csnp(Csnp {
-            start: LsaId {
-                kind: LsaKind::Node,
-                origin: RouterId(0),
-                fragment: 0,
-            },
-            end: LsaId {
-                kind: LsaKind::Prefix,
-                origin: RouterId(u64::MAX),
-                fragment: u16::MAX,
-            },
+            start: LsaId { kind: LsaKind::Node, origin: RouterId(0), fragment: 0 },
+            end: LsaId { kind: LsaKind::Prefix, origin: RouterId(u64::MAX), fragment: u16::MAX },
             entries: vec![node.header, prefix.header],
         }),
     };
-    let psnp = Pdu {
-        sender: RouterId(2),
-        body: PduBody::Psnp(Psnp {
-            entries: vec![node.header],
-        }),
-    };
+    let psnp = Pdu { sender: RouterId(2), body: PduBody::Psnp(Psnp { entries: vec![node.header] }) };
     vec![
         ("hello", hello.clone(), false),
         ("lsu", lsu, false),
@@ -193,12 +146,7 @@ pub fn encode_example(pdu: &Pdu, signed: bool) -> Vec<u8> {
 /// example, each also signed with key 2 of [`fuzz_keychain`] where it was not,
 /// and a few near misses (bad LSA checksum, bad MAC, truncated).
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
-    let k2 = Key {
-        id: 2,
-        secret: b"dmsc-key-2".to_vec(),
-        send: false,
-        accept: true,
-    };
+    let k2 = Key { id: 2, secret: b"dmsc-key-2".to_vec(), send: false, accept: true };
     let mut out = Vec::new();
     for (label, pdu, signed) in examples() {
         out.push((format!("seed-{label}"), encode_example(&pdu, signed)));
@@ -232,16 +180,8 @@ pub fn routing_pdu(data: &[u8]) {
     let plain = decode(data, &none);
     let authed = decode(data, &keyed);
     if let Err(e) = header {
-        assert_eq!(
-            plain.as_ref().err(),
-            Some(&e),
-            "header error depends on decode path"
-        );
-        assert_eq!(
-            authed.as_ref().err(),
-            Some(&e),
-            "header error depends on keychain"
-        );
+        assert_eq!(plain.as_ref().err(), Some(&e), "header error depends on decode path");
+        assert_eq!(authed.as_ref().err(), Some(&e), "header error depends on keychain");
         return;
     }
     let has_auth = Packet::new_unchecked(data).has_auth();
@@ -250,11 +190,7 @@ pub fn routing_pdu(data: &[u8]) {
     } else {
         assert_eq!(authed.as_ref().err(), Some(&Error::MissingAuth));
     }
-    let (result, chain) = if has_auth {
-        (authed, &keyed)
-    } else {
-        (plain, &none)
-    };
+    let (result, chain) = if has_auth { (authed, &keyed) } else { (plain, &none) };
     let (pdu, auth) = match result {
         Ok(ok) => ok,
         Err(e) => {
@@ -267,8 +203,7 @@ pub fn routing_pdu(data: &[u8]) {
 
     // Canonical: re-encoding gives the same bytes.
     let key = auth.and_then(|a| chain.accept_key(a.key_id));
-    let again =
-        encode(&pdu, key, auth.map_or(0, |a| a.crypto_seq)).expect("accepted PDU re-encodes");
+    let again = encode(&pdu, key, auth.map_or(0, |a| a.crypto_seq)).expect("accepted PDU re-encodes");
     assert_eq!(again, data, "encoding is not canonical");
 
     // Size constants.
@@ -284,24 +219,14 @@ pub fn routing_pdu(data: &[u8]) {
                 }
             }
         }
-        PduBody::Csnp(c) => assert_eq!(
-            CSNP_FIXED_BYTES + c.entries.len() * SUMMARY_BYTES + trailer,
-            data.len()
-        ),
-        PduBody::Psnp(p) => assert_eq!(
-            PSNP_FIXED_BYTES + p.entries.len() * SUMMARY_BYTES + trailer,
-            data.len()
-        ),
+        PduBody::Csnp(c) => assert_eq!(CSNP_FIXED_BYTES + c.entries.len() * SUMMARY_BYTES + trailer, data.len()),
+        PduBody::Psnp(p) => assert_eq!(PSNP_FIXED_BYTES + p.entries.len() * SUMMARY_BYTES + trailer, data.len()),
     }
 
     // Truncation.
     for cut in [0, PDU_HEADER_BYTES - 1, PDU_HEADER_BYTES, data.len() - 1] {
         if cut < data.len() {
-            assert_eq!(
-                decode(&data[..cut], chain).err(),
-                Some(Error::Truncated),
-                "cut at {cut}"
-            );
+            assert_eq!(decode(&data[..cut], chain).err(), Some(Error::Truncated), "cut at {cut}");
         }
     }
 }

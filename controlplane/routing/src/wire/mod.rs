@@ -337,19 +337,14 @@ pub fn decode(bytes: &[u8], keychain: &Keychain) -> Result<(Pdu, Option<AuthInfo
         (None, false) => return Err(Error::MissingAuth),
         (None, true) => None,
         (Some(t), false) => {
-            let key = keychain
-                .accept_key(t.key_id())
-                .ok_or(Error::UnknownKey(t.key_id()))?;
+            let key = keychain.accept_key(t.key_id()).ok_or(Error::UnknownKey(t.key_id()))?;
             let mut mac = mac_for(key)?;
             mac.update(pkt.authenticated_bytes());
             mac.verify_slice(t.mac()).map_err(|_| Error::BadMac)?;
             if t.reserved() != 0 {
                 return Err(Error::Invalid("auth trailer reserved field not zero"));
             }
-            Some(AuthInfo {
-                key_id: t.key_id(),
-                crypto_seq: t.crypto_seq(),
-            })
+            Some(AuthInfo { key_id: t.key_id(), crypto_seq: t.crypto_seq() })
         }
     };
     let b = pkt.body();
@@ -359,13 +354,7 @@ pub fn decode(bytes: &[u8], keychain: &Keychain) -> Result<(Pdu, Option<AuthInfo
         PduType::Csnp => PduBody::Csnp(body::parse_csnp(b)?),
         PduType::Psnp => PduBody::Psnp(body::parse_psnp(b)?),
     };
-    Ok((
-        Pdu {
-            sender: RouterId(pkt.sender()),
-            body,
-        },
-        auth,
-    ))
+    Ok((Pdu { sender: RouterId(pkt.sender()), body }, auth))
 }
 
 /// The LSA checksum: Fletcher-16 (sums modulo 255, ISO 8473 / IS-IS family)

@@ -148,11 +148,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
             return Err(Error::BadFlags(fl));
         }
         let len = usize::from(be16(b, field::LENGTH));
-        let min = if fl & flags::AUTH != 0 {
-            PDU_HEADER_BYTES + AUTH_TRAILER_BYTES
-        } else {
-            PDU_HEADER_BYTES
-        };
+        let min = if fl & flags::AUTH != 0 { PDU_HEADER_BYTES + AUTH_TRAILER_BYTES } else { PDU_HEADER_BYTES };
         if len < min {
             return Err(Error::BadLength);
         }
@@ -211,12 +207,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Byte range of the body: from 16 to the PDU length minus the trailer, if any.
     pub fn body_range(&self) -> Range<usize> {
-        let end = usize::from(self.pdu_len())
-            - if self.has_auth() {
-                AUTH_TRAILER_BYTES
-            } else {
-                0
-            };
+        let end = usize::from(self.pdu_len()) - if self.has_auth() { AUTH_TRAILER_BYTES } else { 0 };
         field::BODY..end
     }
 
@@ -231,9 +222,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
             return None;
         }
         let end = usize::from(self.pdu_len());
-        Some(Trailer::new_unchecked(
-            &self.buffer.as_ref()[end - AUTH_TRAILER_BYTES..end],
-        ))
+        Some(Trailer::new_unchecked(&self.buffer.as_ref()[end - AUTH_TRAILER_BYTES..end]))
     }
 
     /// The bytes the HMAC covers: offset 0 through the crypto seq (all but the last 32).

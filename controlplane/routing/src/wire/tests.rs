@@ -38,25 +38,16 @@ fn packet_view_accessors() {
     let (_, pdu, _) = fuzzing::examples().remove(5);
     let bytes = encode(&pdu, Some(&fuzzing::example_key()), 0x0102_0304_0506_0708).unwrap();
     let p = Packet::new_checked(&bytes[..]).unwrap();
-    assert_eq!(
-        (p.version(), p.signaling_type(), p.pdu_type_raw()),
-        (VERSION, SIGNALING_TYPE, PduType::Hello as u8)
-    );
+    assert_eq!((p.version(), p.signaling_type(), p.pdu_type_raw()), (VERSION, SIGNALING_TYPE, PduType::Hello as u8));
     assert!(p.has_auth());
     assert_eq!(usize::from(p.pdu_len()), bytes.len());
     assert_eq!(p.sender(), 1);
     assert_eq!(p.body_range(), 16..bytes.len() - AUTH_TRAILER_BYTES);
     assert_eq!(p.authenticated_bytes().len(), bytes.len() - 32);
     let t = p.trailer().unwrap();
-    assert_eq!(
-        (t.key_id(), t.reserved(), t.crypto_seq()),
-        (1, 0, 0x0102_0304_0506_0708)
-    );
+    assert_eq!((t.key_id(), t.reserved(), t.crypto_seq()), (1, 0, 0x0102_0304_0506_0708));
     assert_eq!(t.mac(), &bytes[bytes.len() - 32..]);
-    assert_eq!(
-        Trailer::new_checked(&bytes[..43]).err(),
-        Some(Error::Truncated)
-    );
+    assert_eq!(Trailer::new_checked(&bytes[..43]).err(), Some(Error::Truncated));
     assert_eq!(PduType::try_from(4), Ok(PduType::Psnp));
 }
 

@@ -102,12 +102,7 @@ pub struct Captured {
 
 /// Test key helper.
 pub fn key(id: u16, secret: &str, send: bool, accept: bool) -> Key {
-    Key {
-        id,
-        secret: secret.as_bytes().to_vec(),
-        send,
-        accept,
-    }
+    Key { id, secret: secret.as_bytes().to_vec(), send, accept }
 }
 
 /// A keychain with one send+accept key.
@@ -120,12 +115,7 @@ pub fn name(s: &str) -> Name {
 }
 
 pub fn prefixes(list: &[(&str, u32)]) -> Vec<PrefixEntry> {
-    list.iter()
-        .map(|(p, m)| PrefixEntry {
-            prefix: name(p),
-            metric: *m,
-        })
-        .collect()
+    list.iter().map(|(p, m)| PrefixEntry { prefix: name(p), metric: *m }).collect()
 }
 
 /// (name, router id, role, prefixes, ports) of a node being built.
@@ -158,39 +148,22 @@ impl Builder {
 
     /// Adds a router; returns its index.
     pub fn router(&mut self, name: &str, id: u64, role: Role, prefixes: Vec<PrefixEntry>) -> usize {
-        self.nodes
-            .push((name.to_owned(), id, role, prefixes, Vec::new()));
+        self.nodes.push((name.to_owned(), id, role, prefixes, Vec::new()));
         self.nodes.len() - 1
     }
 
     /// Links `a` and `b` with `metric` on both ends; returns the link index.
     pub fn link(&mut self, a: usize, b: usize, metric: u32) -> usize {
         let li = self.links.len();
-        let mut ends = [End {
-            node: a,
-            port: 0,
-            mac: MacAddr::ZERO,
-        }; 2];
+        let mut ends = [End { node: a, port: 0, mac: MacAddr::ZERO }; 2];
         for (k, n) in [a, b].into_iter().enumerate() {
             let ports = &mut self.nodes[n].4;
             let port = ports.len() as PortIndex;
-            ports.push(PortConfig {
-                index: port,
-                metric,
-            });
+            ports.push(PortConfig { index: port, metric });
             // 02:<node>:<port>:<link>:00:<end>
-            ends[k] = End {
-                node: n,
-                port,
-                mac: MacAddr([0x02, n as u8, port as u8, li as u8, 0, k as u8]),
-            };
+            ends[k] = End { node: n, port, mac: MacAddr([0x02, n as u8, port as u8, li as u8, 0, k as u8]) };
         }
-        self.links.push(Link {
-            ends,
-            metric,
-            up: true,
-            impair: [self.impair; 2],
-        });
+        self.links.push(Link { ends, metric, up: true, impair: [self.impair; 2] });
         li
     }
 
@@ -212,14 +185,7 @@ impl Builder {
                     loop_free_alternates: self.lfa,
                 };
                 let router = Router::new(cfg.clone(), t0);
-                Node {
-                    name,
-                    cfg,
-                    router,
-                    fib: BTreeMap::new(),
-                    alive: true,
-                    adjacency_log: Vec::new(),
-                }
+                Node { name, cfg, router, fib: BTreeMap::new(), alive: true, adjacency_log: Vec::new() }
             })
             .collect();
         Sim {
@@ -261,10 +227,7 @@ impl Sim {
     }
 
     pub fn node(&self, name: &str) -> usize {
-        self.nodes
-            .iter()
-            .position(|n| n.name == name)
-            .unwrap_or_else(|| panic!("no node {name}"))
+        self.nodes.iter().position(|n| n.name == name).unwrap_or_else(|| panic!("no node {name}"))
     }
 
     /// The link between two named nodes (the first one found).
@@ -280,12 +243,10 @@ impl Sim {
     }
 
     fn link_of(&self, node: usize, port: PortIndex) -> Option<(usize, usize)> {
-        self.links.iter().enumerate().find_map(|(i, l)| {
-            l.ends
-                .iter()
-                .position(|e| e.node == node && e.port == port)
-                .map(|k| (i, k))
-        })
+        self.links
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| l.ends.iter().position(|e| e.node == node && e.port == port).map(|k| (i, k)))
     }
 
     /// Queues `payload` for delivery to end `to` of `link` as if sent by the other end now.
@@ -293,15 +254,7 @@ impl Sim {
         let from = self.links[link].ends[1 - to_end];
         let to = self.links[link].ends[to_end];
         let at = self.now + Duration::from_millis(1);
-        self.push(
-            at,
-            Frame {
-                to: to.node,
-                port: to.port,
-                src_mac: from.mac,
-                payload,
-            },
-        );
+        self.push(at, Frame { to: to.node, port: to.port, src_mac: from.mac, payload });
     }
 
     fn push(&mut self, at: Instant, f: Frame) {
@@ -313,11 +266,7 @@ impl Sim {
     fn actions(&mut self, node: usize, actions: Vec<Action>) {
         for a in actions {
             match a {
-                Action::Send {
-                    port,
-                    dst_mac: _,
-                    payload,
-                } => self.send(node, port, payload),
+                Action::Send { port, dst_mac: _, payload } => self.send(node, port, payload),
                 Action::Fib(changes) => {
                     let fib = &mut self.nodes[node].fib;
                     for c in changes {
@@ -334,10 +283,7 @@ impl Sim {
                 Action::Adjacency(info) => {
                     let t = self.elapsed();
                     let n = &mut self.nodes[node];
-                    n.adjacency_log.push((
-                        t,
-                        format!("port {} {} {:?}", info.port, info.hostname, info.state),
-                    ));
+                    n.adjacency_log.push((t, format!("port {} {} {:?}", info.port, info.hostname, info.state)));
                 }
             }
         }
@@ -350,11 +296,7 @@ impl Sim {
         let link = &self.links[li];
         let (from, to, imp) = (link.ends[k], link.ends[1 - k], link.impair[k]);
         if self.capture {
-            self.captured.push(Captured {
-                link: li,
-                from,
-                payload: payload.clone(),
-            });
+            self.captured.push(Captured { link: li, from, payload: payload.clone() });
         }
         if !link.up || imp.blackhole || self.rng.gen_bool(imp.loss) {
             self.dropped += 1;
@@ -366,12 +308,7 @@ impl Sim {
             if self.rng.gen_bool(imp.reorder) {
                 delay += imp.reorder_by.mul_f64(self.rng.gen::<f64>());
             }
-            let f = Frame {
-                to: to.node,
-                port: to.port,
-                src_mac: from.mac,
-                payload: payload.clone(),
-            };
+            let f = Frame { to: to.node, port: to.port, src_mac: from.mac, payload: payload.clone() };
             self.push(self.now + delay, f);
         }
     }
@@ -394,11 +331,7 @@ impl Sim {
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
-            let at = if frame_first {
-                next_frame.unwrap()
-            } else {
-                next_tick.unwrap().0
-            };
+            let at = if frame_first { next_frame.unwrap() } else { next_tick.unwrap().0 };
             if at > t {
                 break;
             }
@@ -417,14 +350,9 @@ impl Sim {
                 }
                 self.delivered += 1;
                 let now = self.now;
-                let acts = self.nodes[f.to].router.handle(
-                    now,
-                    Input::Received {
-                        port: f.port,
-                        src_mac: f.src_mac,
-                        payload: &f.payload,
-                    },
-                );
+                let acts = self.nodes[f.to]
+                    .router
+                    .handle(now, Input::Received { port: f.port, src_mac: f.src_mac, payload: &f.payload });
                 self.actions(f.to, acts);
             } else {
                 let i = next_tick.unwrap().1;
@@ -454,14 +382,7 @@ impl Sim {
         self.links[li].up = up;
         for e in self.links[li].ends {
             if self.nodes[e.node].alive {
-                self.input(
-                    e.node,
-                    if up {
-                        Input::LinkUp(e.port)
-                    } else {
-                        Input::LinkDown(e.port)
-                    },
-                );
+                self.input(e.node, if up { Input::LinkUp(e.port) } else { Input::LinkDown(e.port) });
             }
         }
     }
@@ -478,45 +399,27 @@ impl Sim {
 
     /// True when every up link without a blackholed direction has both ends Up.
     pub fn all_adjacencies_up(&self) -> bool {
-        self.links
-            .iter()
-            .filter(|l| l.up && !l.impair.iter().any(|i| i.blackhole))
-            .all(|l| {
-                l.ends.iter().all(|e| {
-                    !self.nodes[e.node].alive
-                        || self.nodes[e.node]
-                            .router
-                            .neighbors()
-                            .iter()
-                            .any(|n| n.port == e.port && n.state == AdjState::Up)
-                })
+        self.links.iter().filter(|l| l.up && !l.impair.iter().any(|i| i.blackhole)).all(|l| {
+            l.ends.iter().all(|e| {
+                !self.nodes[e.node].alive
+                    || self.nodes[e.node].router.neighbors().iter().any(|n| n.port == e.port && n.state == AdjState::Up)
             })
+        })
     }
 
     pub fn digests_equal(&self) -> bool {
-        let mut d = self
-            .nodes
-            .iter()
-            .filter(|n| n.alive)
-            .map(|n| n.router.lsdb_digest());
+        let mut d = self.nodes.iter().filter(|n| n.alive).map(|n| n.router.lsdb_digest());
         let first = d.next();
         d.all(|x| Some(x) == first)
     }
 
     pub fn pending(&self) -> usize {
-        self.nodes
-            .iter()
-            .filter(|n| n.alive)
-            .map(|n| n.router.retransmit_pending())
-            .sum()
+        self.nodes.iter().filter(|n| n.alive).map(|n| n.router.retransmit_pending()).sum()
     }
 
     /// Every alive node's FIB model equals the router's own view of what it emitted.
     pub fn fib_models_consistent(&self) -> bool {
-        self.nodes
-            .iter()
-            .filter(|n| n.alive)
-            .all(|n| &n.fib == n.router.fib())
+        self.nodes.iter().filter(|n| n.alive).all(|n| &n.fib == n.router.fib())
     }
 
     /// Steps of 100 ms until adjacencies are Up, LSDBs equal and nothing is
@@ -569,30 +472,18 @@ impl Sim {
 
     /// Sum of a counter over alive nodes.
     pub fn sum(&self, f: impl Fn(&Router) -> u64) -> u64 {
-        self.nodes
-            .iter()
-            .filter(|n| n.alive)
-            .map(|n| f(&n.router))
-            .sum()
+        self.nodes.iter().filter(|n| n.alive).map(|n| f(&n.router)).sum()
     }
 }
 
 impl Sim {
     /// A multi-line status for failure messages.
     pub fn status(&self) -> String {
-        let mut s = format!(
-            "t={:?} delivered={} dropped={}\n",
-            self.elapsed(),
-            self.delivered,
-            self.dropped
-        );
+        let mut s = format!("t={:?} delivered={} dropped={}\n", self.elapsed(), self.delivered, self.dropped);
         for n in &self.nodes {
             let r = &n.router;
-            let nb: Vec<String> = r
-                .neighbors()
-                .iter()
-                .map(|x| format!("p{}:{}:{:?}", x.port, x.hostname, x.state))
-                .collect();
+            let nb: Vec<String> =
+                r.neighbors().iter().map(|x| format!("p{}:{}:{:?}", x.port, x.hostname, x.state)).collect();
             let _ = writeln!(
                 s,
                 "{} alive={} digest={:016x} lsas={} pending={} nbrs=[{}]\n    {:?}",

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use dmsc_fib::naive::NaiveFib;
 use dmsc_fib::{Fib, FibEntry, NextHop};
-use dmsc_wire::name::NameRef;
-use proptest::test_runner::TestCaseError;
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
+use dmsc_wire::name::NameRef;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 /// Components from a tiny alphabet, including byte-prefixes of each other
 /// ("a", "ab", "aba") and a long one (hash classes > 16 bytes).
@@ -26,17 +26,12 @@ pub fn component() -> impl Strategy<Value = Vec<u8>> {
 }
 
 pub fn name(max: usize) -> impl Strategy<Value = Name> {
-    proptest::collection::vec(component(), 0..=max)
-        .prop_map(|cs| Name::from_components(cs).unwrap())
+    proptest::collection::vec(component(), 0..=max).prop_map(|cs| Name::from_components(cs).unwrap())
 }
 
 pub fn hops() -> impl Strategy<Value = Vec<NextHop>> {
     proptest::collection::vec(
-        (0u16..4, 0u8..3, 0u32..3).prop_map(|(port, m, cost)| NextHop {
-            port,
-            mac: MacAddr([2, 0, 0, 0, 0, m]),
-            cost,
-        }),
+        (0u16..4, 0u8..3, 0u32..3).prop_map(|(port, m, cost)| NextHop { port, mac: MacAddr([2, 0, 0, 0, 0, m]), cost }),
         1..4,
     )
 }

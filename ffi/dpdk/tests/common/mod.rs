@@ -30,15 +30,10 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
 #[allow(dead_code)]
 pub fn remove_runtime_dir() {
     let prefix = format!("dpdk-test-{}", std::process::id());
-    let base = std::env::var("XDG_RUNTIME_DIR")
-        .ok()
-        .filter(|_| !is_root())
-        .unwrap_or_else(|| "/var/run".to_string());
+    let base = std::env::var("XDG_RUNTIME_DIR").ok().filter(|_| !is_root()).unwrap_or_else(|| "/var/run".to_string());
     let _ = std::fs::remove_dir_all(std::path::Path::new(&base).join("dpdk").join(prefix));
 }
 
 fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
