@@ -37,7 +37,7 @@
 //! those bytes ([`mgmt::update_routes_encoded`]). Building and encoding the messages
 //! for every batch cost the client ~1.2 µs per route, a third of it copying the prefix
 //! strings (cache misses among 10^5 of them); at 10^5 routes/s that was ~12 % of the
-//! core it shares with the generator (docs/performance.md, "FIB churn").
+//! core it shares with the generator (docs/performance.md, "A cheaper churn client").
 //!
 //! Rejected: one batch per packet-rate window driven from the generator's lcore loop
 //! (a blocking RPC would stall the generator); a second process for the client (its
