@@ -173,6 +173,13 @@ struct Args {
     /// stall of the router (or of this program's receive loop) of `2^r / rate` seconds.
     #[arg(long)]
     memif_rsize: Option<u8>,
+    /// Packets the paced generator may fall behind its schedule and still send late
+    /// (back-to-back bursts of 32) before it skips slots; 0 (default) = one burst. A
+    /// generator that shares its core (e.g. with `--control-core 0`) then offers its
+    /// target on average, in bursts of up to this many packets: keep it below the ring
+    /// (`2^memif-rsize`) so that a catch-up burst alone cannot overflow it.
+    #[arg(long, default_value_t = 0)]
+    catch_up: usize,
     /// Before each trial, wait up to this many seconds until other processes use under
     /// 10 % of a core (this program and dmscd excluded); 0 = do not wait. Each trial
     /// reports the CPU other processes used while it was measured either way.
@@ -286,6 +293,9 @@ fn check_prerequisites(args: &Args, bin_dir: &Path) -> Result<()> {
     if args.memif_rsize.is_some_and(|r| !(1..=14).contains(&r)) {
         missing.push("--memif-rsize must be in 1..=14".to_owned());
     }
+    if args.catch_up >= 1usize << args.memif_rsize.unwrap_or(10).min(14) {
+        missing.push("--catch-up must be below the memif ring size (2^--memif-rsize)".to_owned());
+    }
     if args.churn_opts.churn < 0.0 || !args.churn_opts.churn.is_finite() {
         missing.push(format!("--churn {}: routes per second must be >= 0", args.churn_opts.churn));
     }
@@ -328,6 +338,8 @@ struct Gen {
     control_tid: Option<u32>,
     /// Destination MAC of the churn's second next hop.
     alt_mac: [u8; 6],
+    /// The pacer's bound on late packets (`--catch-up`).
+    catch_up: usize,
 }
 
 /// The churn of a session: client, what to run, what was installed.
@@ -521,7 +533,7 @@ impl Gen {
         let n_windows = (d.as_secs_f64() / WINDOW_S + 1e-9).floor() as usize;
         st.windows = vec![0; n_windows];
         let mut tx_windows = vec![0u64; n_windows];
-        let mut pacer = Pacer::new(start, self.hz, rate_pps, MAX_BURST);
+        let mut pacer = Pacer::new(start, self.hz, rate_pps, MAX_BURST, self.catch_up);
         let (mut offered, mut refused) = (0u64, 0u64);
         let flows = self.templates.len().max(1);
         let mut tx: MbufArray<MAX_BURST> = MbufArray::new();
@@ -794,10 +806,11 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         router_pid: dmscd.pid(),
         control_tid,
         alt_mac: CHURN_ALT_MAC.parse::<MacAddr>().map_err(|_| anyhow::anyhow!("bad MAC {CHURN_ALT_MAC}"))?.0,
+        catch_up: args.catch_up,
     };
     println!(
         "dmscd on core {}, generator on core {}; fib {} prefixes, {} components, {}-byte frames ({} asked), {} flows; TSC {:.0} MHz; \
-         generator memory {}, dmscd memory {}; memif rings of {} slots; dmscd started on CPUs {}",
+         generator memory {}, dmscd memory {}; memif rings of {} slots; pacer catch-up {} packets; dmscd started on CPUs {}",
         args.router_core,
         args.gen_core,
         args.fib,
@@ -809,6 +822,7 @@ fn session(args: &Args, bin_dir: &Path, work: &Path, stop: &AtomicBool) -> Resul
         gen_mem.join(" "),
         spec.mem_args.join(" "),
         1u32 << args.memif_rsize.unwrap_or(10),
+        args.catch_up.max(MAX_BURST),
         opts.cpus.as_deref().unwrap_or("of the generator's lcore (inherited)"),
     );
     let mut outcome = if args.smoke {
