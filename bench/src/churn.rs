@@ -176,19 +176,24 @@ impl ChurnSummary {
         }
     }
 
+    /// Quantiles of one µs field of every batch.
+    fn quantiles_of(&self, field: fn(&BatchRecord) -> u64) -> Quantiles {
+        Quantiles::of(&self.records.iter().map(|r| field(r) as f64).collect::<Vec<_>>())
+    }
+
     /// `publish_us` quantiles, µs.
     pub fn publish_us(&self) -> Quantiles {
-        Quantiles::of(&self.records.iter().map(|r| r.publish_us as f64).collect::<Vec<_>>())
+        self.quantiles_of(|r| r.publish_us)
     }
 
     /// `grace_us` quantiles, µs.
     pub fn grace_us(&self) -> Quantiles {
-        Quantiles::of(&self.records.iter().map(|r| r.grace_us as f64).collect::<Vec<_>>())
+        self.quantiles_of(|r| r.grace_us)
     }
 
     /// Round-trip quantiles, µs.
     pub fn rpc_us(&self) -> Quantiles {
-        Quantiles::of(&self.records.iter().map(|r| r.rpc_us as f64).collect::<Vec<_>>())
+        self.quantiles_of(|r| r.rpc_us)
     }
 
     /// Lowest routes/s over whole windows of `window_s` seconds (by send time); `None`
