@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use dmsc_fib::{FibChange, NextHop};
+use dmsc_fib::{FibChange, NextHop, UpdateStats};
 use dmsc_wire::ethernet::MacAddr;
 use dmsc_wire::name::Name;
 use tonic::{Request, Response, Status};
@@ -202,25 +202,45 @@ impl Management for Service {
     }
 
     async fn update_routes(&self, req: Request<pb::RouteBatch>) -> Result<Response<pb::RouteBatchReply>, Status> {
-        let t0 = Instant::now();
         let batch = req.into_inner();
         let mut s = self.lock()?;
-        // Validate everything before touching the table: a bad update rejects the batch.
-        let parsed: Vec<(Name, Option<Vec<NextHop>>)> =
-            batch.updates.iter().map(|u| parse_update(u, &s.port_names)).collect::<Result<_, _>>()?;
-        let mut changes: Vec<FibChange> = Vec::new();
-        for (prefix, hops) in parsed {
-            s.table.set(Source::Api, prefix, hops, &mut changes);
-        }
-        let changed = changes.len() as u32;
-        let stats = s.apply(changes).map_err(|e| Status::resource_exhausted(e.to_string()))?;
-        Ok(Response::new(pb::RouteBatchReply {
-            changed,
-            fib_version: s.writer.generation(),
-            publish_us: t0.elapsed().as_micros() as u64,
-            grace_period_us: stats.map_or(0, |st| st.grace_period.as_micros() as u64),
-        }))
+        update_routes(&mut s, &batch).map(|(reply, _)| Response::new(reply))
     }
+}
+
+/// The `UpdateRoutes` call on the control state, without the transport: validates
+/// every update of `batch` (a bad one rejects the batch, the table and FIB
+/// untouched), merges them into the route table as [`Source::Api`] routes and
+/// publishes the resulting FIB changes in one update.
+///
+/// Returns the reply (`publish_us`: the wall time of this call, µs) and the FIB
+/// update's step times (`None` when nothing changed).
+///
+/// # Errors
+/// `InvalidArgument` naming the first bad prefix, port or MAC;
+/// `ResourceExhausted` when the FIB refuses the batch (too many entries; the live
+/// FIB is untouched, the route table holds the batch).
+pub fn update_routes(
+    s: &mut Shared,
+    batch: &pb::RouteBatch,
+) -> Result<(pb::RouteBatchReply, Option<UpdateStats>), Status> {
+    let t0 = Instant::now();
+    let parsed: Vec<(Name, Option<Vec<NextHop>>)> =
+        batch.updates.iter().map(|u| parse_update(u, &s.port_names)).collect::<Result<_, _>>()?;
+
+    let mut changes: Vec<FibChange> = Vec::new();
+    for (prefix, hops) in parsed {
+        s.table.set(Source::Api, prefix, hops, &mut changes);
+    }
+    let changed = changes.len() as u32;
+    let stats = s.apply(changes).map_err(|e| Status::resource_exhausted(e.to_string()))?;
+    let reply = pb::RouteBatchReply {
+        changed,
+        fib_version: s.writer.generation(),
+        publish_us: t0.elapsed().as_micros() as u64,
+        grace_period_us: stats.map_or(0, |st| st.grace_period.as_micros() as u64),
+    };
+    Ok((reply, stats))
 }
 
 /// Binds the management socket at `path` (removing a stale socket file left by
