@@ -11,7 +11,9 @@
 //! THP modes `madvise` (Debian's default) and `always`. Tunables are read
 //! only at process start, so `dmscd run` re-executes itself once with the
 //! tunable added to `GLIBC_TUNABLES` (same pid, same arguments), before it
-//! logs or allocates anything that matters.
+//! logs or allocates anything that matters. The same re-execution adds a
+//! larger per-thread cache of free chunks for the control thread
+//! ([`THREAD_CACHE_TUNABLE`]), also with `--small-pages`.
 //!
 //! Rejected: `madvise` on each FIB allocation (an `unsafe` call outside
 //! `ffi/`, and every growth path of every table would need it); allocating
@@ -24,10 +26,21 @@ use std::os::unix::process::CommandExt;
 
 /// The tunable that asks glibc's malloc for transparent huge pages.
 pub const TUNABLE: &str = "glibc.malloc.hugetlb=1";
+/// A per-thread cache of up to 16,384 free chunks per size class instead of 7.
+///
+/// The control thread frees a few thousand small chunks per route batch (the
+/// decoded request: 4 per route; the parsed names and next hops). Past the 7
+/// that glibc's thread cache keeps per size, they go to the arena's fast bins,
+/// and the next allocation of 1 KiB or more merges every one of them with its
+/// neighbours (`malloc_consolidate`: a cache miss each). With the larger cache
+/// a batch reuses its own freed chunks: control-thread CPU per replaced route
+/// −22 % (`bench/route-update-report`, docs/performance.md). Memory held: at
+/// most the chunks of the largest batch, a few MB; the lcores do not allocate.
+pub const THREAD_CACHE_TUNABLE: &str = "glibc.malloc.tcache_count=16384";
 /// Environment variable glibc reads its tunables from.
 pub const ENV: &str = "GLIBC_TUNABLES";
 
-/// What [`reexec_with_huge_pages`] found.
+/// What [`reexec_with_heap_tunables`] found about the heap's pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapPages {
     /// `glibc.malloc.hugetlb=1` is in effect (set by the re-execution, or
@@ -38,6 +51,8 @@ pub enum HeapPages {
     OperatorSet,
     /// The kernel has THP off (`never`) or no THP support: nothing to ask for.
     KernelOff,
+    /// Small pages were asked for (`dmscd run --small-pages`).
+    Small,
 }
 
 /// The THP mode from `/sys/kernel/mm/transparent_hugepage/enabled`
@@ -49,30 +64,40 @@ pub fn thp_mode() -> Option<String> {
     Some(s[start..end].to_string())
 }
 
-/// `GLIBC_TUNABLES` with the hugetlb tunable added, or `None` if it already
-/// sets `glibc.malloc.hugetlb` (to anything: the operator's choice wins).
-pub fn tunables_with_huge_pages(current: Option<&str>) -> Option<String> {
-    match current {
-        None | Some("") => Some(TUNABLE.to_string()),
-        Some(c) if c.split(':').any(|t| t.starts_with("glibc.malloc.hugetlb=")) => None,
-        Some(c) => Some(format!("{c}:{TUNABLE}")),
+/// `GLIBC_TUNABLES` (`name=value:…`) with each of `wanted` added whose name it
+/// does not set yet (to any value: the operator's choice wins), or `None` if
+/// there is nothing to add.
+pub fn tunables_with(current: Option<&str>, wanted: &[&str]) -> Option<String> {
+    let current = current.unwrap_or("");
+    let name = |t: &str| t.split('=').next().unwrap_or("").to_owned();
+    let set: Vec<String> = current.split(':').filter(|t| !t.is_empty()).map(name).collect();
+    let add: Vec<&str> = wanted.iter().copied().filter(|w| !set.contains(&name(w))).collect();
+    if add.is_empty() {
+        return None;
     }
+    Some(current.split(':').filter(|t| !t.is_empty()).chain(add).collect::<Vec<_>>().join(":"))
 }
 
-/// Re-executes this program with the hugetlb tunable unless it is already
-/// set or the kernel has THP off. Returns only if no re-execution was needed.
+/// Re-executes this program with the heap tunables it lacks: the larger thread
+/// cache ([`THREAD_CACHE_TUNABLE`]) always, and huge pages ([`TUNABLE`]) when
+/// `huge_pages` and the kernel has THP on. Returns only if no re-execution was
+/// needed, with what the heap's pages are.
 ///
 /// # Errors
-/// The `execve` error (then the process continues with 4 KiB pages; the
+/// The `execve` error (then the process continues with glibc's defaults; the
 /// caller logs it).
-pub fn reexec_with_huge_pages() -> std::io::Result<HeapPages> {
-    if thp_mode().as_deref().map_or(true, |m| m == "never") {
-        return Ok(HeapPages::KernelOff);
-    }
+pub fn reexec_with_heap_tunables(huge_pages: bool) -> std::io::Result<HeapPages> {
+    let thp = thp_mode().is_some_and(|m| m != "never");
+    let wanted: &[&str] = if huge_pages && thp { &[TUNABLE, THREAD_CACHE_TUNABLE] } else { &[THREAD_CACHE_TUNABLE] };
     let current = std::env::var(ENV).ok();
-    let Some(tunables) = tunables_with_huge_pages(current.as_deref()) else {
+    let Some(tunables) = tunables_with(current.as_deref(), wanted) else {
         let ours = current.as_deref().is_some_and(|c| c.split(':').any(|t| t == TUNABLE));
-        return Ok(if ours { HeapPages::Huge } else { HeapPages::OperatorSet });
+        return Ok(match (huge_pages, thp, ours) {
+            (false, ..) => HeapPages::Small,
+            (true, false, _) => HeapPages::KernelOff,
+            (true, true, true) => HeapPages::Huge,
+            (true, true, false) => HeapPages::OperatorSet,
+        });
     };
     let mut args = std::env::args_os();
     let arg0 = args.next().unwrap_or_else(|| OsString::from("dmscd"));
@@ -91,13 +116,31 @@ mod tests {
 
     #[test]
     fn tunables_are_added_once_and_the_operator_wins() {
-        assert_eq!(tunables_with_huge_pages(None).as_deref(), Some(TUNABLE));
-        assert_eq!(tunables_with_huge_pages(Some("")).as_deref(), Some(TUNABLE));
+        let both = [TUNABLE, THREAD_CACHE_TUNABLE];
+        let all = "glibc.malloc.hugetlb=1:glibc.malloc.tcache_count=16384";
+        assert_eq!(tunables_with(None, &both).as_deref(), Some(all));
+        assert_eq!(tunables_with(Some(""), &both).as_deref(), Some(all));
         assert_eq!(
-            tunables_with_huge_pages(Some("glibc.malloc.arena_max=2")).as_deref(),
-            Some("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1")
+            tunables_with(Some("glibc.malloc.arena_max=2"), &both).as_deref(),
+            Some("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:glibc.malloc.tcache_count=16384")
         );
-        assert_eq!(tunables_with_huge_pages(Some("glibc.malloc.hugetlb=1")), None);
-        assert_eq!(tunables_with_huge_pages(Some("a=1:glibc.malloc.hugetlb=0")), None);
+        assert_eq!(tunables_with(Some(all), &both), None);
+        // The operator's value of either stays; only the other is added.
+        assert_eq!(
+            tunables_with(Some("a=1:glibc.malloc.hugetlb=0"), &both).as_deref(),
+            Some("a=1:glibc.malloc.hugetlb=0:glibc.malloc.tcache_count=16384")
+        );
+        assert_eq!(
+            tunables_with(Some("glibc.malloc.tcache_count=7"), &both).as_deref(),
+            Some("glibc.malloc.tcache_count=7:glibc.malloc.hugetlb=1")
+        );
+        // A tunable whose name only starts like a wanted one does not count as set.
+        assert_eq!(
+            tunables_with(Some("glibc.malloc.hugetlbx=1"), &[TUNABLE]).as_deref(),
+            Some("glibc.malloc.hugetlbx=1:glibc.malloc.hugetlb=1")
+        );
+        // Small pages: only the thread cache.
+        assert_eq!(tunables_with(Some(all), &[THREAD_CACHE_TUNABLE]), None);
+        assert_eq!(tunables_with(None, &[THREAD_CACHE_TUNABLE]).as_deref(), Some("glibc.malloc.tcache_count=16384"));
     }
 }

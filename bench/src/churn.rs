@@ -470,6 +470,12 @@ impl Churner {
         self.position.load(Ordering::Relaxed)
     }
 
+    /// Moves the replacement sequence `routes` positions on, as if they had been sent
+    /// (after the caller replaced them itself, continuing the alternation).
+    pub fn skip(&self, routes: u64) {
+        self.position.fetch_add(routes, Ordering::Relaxed);
+    }
+
     /// Starts the replacement sequence again from the set's first route and `hops[1]`
     /// (after [`Churner::install`] into a new dmscd).
     pub fn reset(&self) {

@@ -39,8 +39,8 @@ enum Cmd {
         /// Log level when RUST_LOG is not set.
         #[arg(long, default_value = "info")]
         log: String,
-        /// Keep the heap (and so the FIB) in 4 KiB pages: do not re-execute
-        /// with glibc's `glibc.malloc.hugetlb=1` tunable (see `dmsc::heap`).
+        /// Keep the heap (and so the FIB) in 4 KiB pages: do not add glibc's
+        /// `glibc.malloc.hugetlb=1` tunable when re-executing (see `dmsc::heap`).
         #[arg(long)]
         small_pages: bool,
     },
@@ -77,21 +77,20 @@ fn main() -> ExitCode {
         },
         Cmd::Run { config, exit_when_idle_ms, duration_s, stats_json, log, small_pages } => {
             // Returns only when no re-execution is needed (or it failed).
-            let heap = if small_pages { None } else { Some(dmsc::heap::reexec_with_huge_pages()) };
+            let heap = dmsc::heap::reexec_with_heap_tunables(!small_pages);
             dmsc::init_logging(&log);
+            let tunables = std::env::var(dmsc::heap::ENV).unwrap_or_default();
             match heap {
-                None => tracing::info!("heap in 4 KiB pages (--small-pages)"),
-                Some(Ok(dmsc::heap::HeapPages::Huge)) => {
-                    tracing::info!(tunables = %std::env::var(dmsc::heap::ENV).unwrap_or_default(), "heap in transparent huge pages")
+                Ok(dmsc::heap::HeapPages::Small) => tracing::info!(%tunables, "heap in 4 KiB pages (--small-pages)"),
+                Ok(dmsc::heap::HeapPages::Huge) => tracing::info!(%tunables, "heap in transparent huge pages"),
+                Ok(dmsc::heap::HeapPages::OperatorSet) => {
+                    tracing::info!(%tunables, "heap pages as GLIBC_TUNABLES sets them")
                 }
-                Some(Ok(dmsc::heap::HeapPages::OperatorSet)) => {
-                    tracing::info!(tunables = %std::env::var(dmsc::heap::ENV).unwrap_or_default(), "heap pages as GLIBC_TUNABLES sets them")
+                Ok(dmsc::heap::HeapPages::KernelOff) => {
+                    tracing::info!(thp = ?dmsc::heap::thp_mode(), %tunables, "transparent huge pages are off in the kernel: heap in 4 KiB pages")
                 }
-                Some(Ok(dmsc::heap::HeapPages::KernelOff)) => {
-                    tracing::info!(thp = ?dmsc::heap::thp_mode(), "transparent huge pages are off in the kernel: heap in 4 KiB pages")
-                }
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "re-executing with the hugetlb tunable failed: heap in 4 KiB pages")
+                Err(e) => {
+                    tracing::warn!(error = %e, "re-executing with the heap tunables failed: glibc's defaults, 4 KiB pages")
                 }
             }
             match run(&config, exit_when_idle_ms, duration_s, stats_json) {
