@@ -265,6 +265,12 @@ mod tests {
         }
     }
 
+    /// What the table's documentation promises: a prefix's bucket is one cache line.
+    #[test]
+    fn a_bucket_is_64_bytes() {
+        assert!(std::mem::size_of::<(Name, Routes)>() <= 64, "{}", std::mem::size_of::<(Name, Routes)>());
+    }
+
     #[test]
     fn unchanged_sets_cause_no_change() {
         let mut t = RouteTable::new();
