@@ -34,8 +34,9 @@ pub const TUNABLE: &str = "glibc.malloc.hugetlb=1";
 /// and the next allocation of 1 KiB or more merges every one of them with its
 /// neighbours (`malloc_consolidate`: a cache miss each). With the larger cache
 /// a batch reuses its own freed chunks: control-thread CPU per replaced route
-/// −22 % (`bench/route-update-report`, docs/performance.md). Memory held: at
-/// most the chunks of the largest batch, a few MB; the lcores do not allocate.
+/// −22 % (`bench/route-update-report`, docs/performance.md). Memory held: the
+/// chunks a thread freed last, at most 16,384 per size class (for the small
+/// sizes a batch uses, ~10 MB at most); the lcores do not allocate.
 pub const THREAD_CACHE_TUNABLE: &str = "glibc.malloc.tcache_count=16384";
 /// Environment variable glibc reads its tunables from.
 pub const ENV: &str = "GLIBC_TUNABLES";
