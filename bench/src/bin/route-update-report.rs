@@ -107,7 +107,10 @@ fn main() -> Result<()> {
     // dmscd's heap: the same glibc tunables (re-executes once, as `dmscd run` does).
     let heap = dmsc::heap::reexec_with_heap_tunables(true).context("re-executing with dmscd's heap tunables")?;
     eprintln!("heap: {heap:?}, {}={}", dmsc::heap::ENV, std::env::var(dmsc::heap::ENV).unwrap_or_default());
-    ensure!(args.runs > 0 && args.batch > 0 && args.seconds > 0.0, "--runs, --batch and --seconds must be positive");
+    ensure!(
+        args.runs > 0 && args.batch > 0 && args.step_batches > 0 && args.seconds > 0.0,
+        "--runs, --batch, --step-batches and --seconds must be positive"
+    );
     let t = Instant::now();
     let w = Workload::new(args.fib, args.components, 0, 1);
     let set_idx = churn::churn_indices(w.routes.len(), w.routes.len() / 10, &[]);
