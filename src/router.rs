@@ -20,9 +20,9 @@ use dmsc_controlplane::driver::{load_static, ControlPort, Shared};
 use dmsc_controlplane::routes::RouteTable;
 use dmsc_controlplane::{mgmt, Attach, ControlThread, INJECT_RING_SIZE, PUNT_RING_SIZE};
 use dmsc_fib::{Fib, FibWriter, NextHop};
-use dmsc_forwarder::lcore::{Lcore, LcoreParams, RxPort};
+use dmsc_forwarder::lcore::{Lcore, LcoreParams, RxPort, TxPort};
 use dmsc_forwarder::plan::{self, Dispatch, PortSpec};
-use dmsc_forwarder::{LcoreCounters, Pipeline, PortInfo};
+use dmsc_forwarder::{LcoreCounters, Pipeline, PortGates, PortInfo};
 use dmsc_wire::ethernet::{self, MacAddr};
 use dpdk::{Eal, MbufRing, Mempool, Port, PortConfig};
 
@@ -182,6 +182,10 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
     let plan = plan::plan(&specs, n_lcores);
     let mut ports = Vec::with_capacity(cfg.ports.len());
     let mut infos = Vec::with_capacity(cfg.ports.len());
+    let mut started = Vec::with_capacity(cfg.ports.len());
+    // Closed by the control thread around a port's stop and start; a port that
+    // did not start is closed here, before any lcore runs.
+    let gates = Arc::new(PortGates::new());
     for p in &cfg.ports {
         let port = Port::by_name(p.device.dpdk_name())
             .with_context(|| format!("port {}: no DPDK port named {}", p.name, p.device.dpdk_name()))?;
@@ -193,9 +197,19 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             mtu: p.mtu,
         };
         port.configure(&conf, &pool).with_context(|| format!("port {}: configure", p.name))?;
-        port.start().with_context(|| format!("port {}: start", p.name))?;
+        match port.start() {
+            Ok(()) => started.push(true),
+            // A memif client whose server is not up yet: the control thread
+            // starts it again until it connects (controlplane::reconnect).
+            Err(e) if p.device.is_memif_client() => {
+                tracing::warn!(port = %p.name, error = %e, "memif client port did not start (its server is not up?); retrying every few seconds");
+                gates.close(ports.len());
+                started.push(false);
+            }
+            Err(e) => return Err(e).with_context(|| format!("port {}: start", p.name)),
+        }
         let mac = MacAddr(port.mac_addr());
-        tracing::info!(port = %p.name, id = port.id(), %mac, device = %p.device.dpdk_name(), "port started");
+        tracing::info!(port = %p.name, id = port.id(), %mac, device = %p.device.dpdk_name(), "port configured");
         infos.push(PortInfo { mac, mtu: p.mtu });
         ports.push(port);
     }
@@ -240,16 +254,28 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
 
     let mut lcores = Vec::with_capacity(n_lcores);
     for (lp, (prods, cons)) in plan.lcores.iter().zip(producers.into_iter().zip(consumers)) {
+        // A port that did not start has no queue handles yet: the lcores claim
+        // them once the control thread has started it (forwarder::gate).
         let mut rx = Vec::with_capacity(lp.rx.len());
         for b in &lp.rx {
-            let queue = ports[b.port]
-                .rx_queue(b.queue)
-                .with_context(|| format!("port {}: rx queue {}", cfg.ports[b.port].name, b.queue))?;
-            rx.push(RxPort { port: b.port, queue, dispatch: b.dispatch });
+            let queue = match started[b.port] {
+                true => Some(
+                    ports[b.port]
+                        .rx_queue(b.queue)
+                        .with_context(|| format!("port {}: rx queue {}", cfg.ports[b.port].name, b.queue))?,
+                ),
+                false => None,
+            };
+            rx.push(RxPort { port: b.port, device: ports[b.port], queue_id: b.queue, queue, dispatch: b.dispatch });
         }
         let mut tx = Vec::with_capacity(ports.len());
-        for (p, pc) in ports.iter().zip(&cfg.ports) {
-            tx.push(p.tx_queue(lp.index as u16).with_context(|| format!("port {}: tx queue {}", pc.name, lp.index))?);
+        for ((p, pc), &up) in ports.iter().zip(&cfg.ports).zip(&started) {
+            let queue_id = lp.index as u16;
+            let queue = match up {
+                true => Some(p.tx_queue(queue_id).with_context(|| format!("port {}: tx queue {}", pc.name, queue_id))?),
+                false => None,
+            };
+            tx.push(TxPort { device: *p, queue_id, queue });
         }
         lcores.push(Lcore {
             index: lp.index,
@@ -263,6 +289,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             pool: pool.clone(),
             punt: punt[lp.index].clone(),
             inject: (lp.index == 0).then(|| inject.clone()),
+            gates: gates.clone(),
             quit: quit.clone(),
             params,
         });
@@ -308,7 +335,14 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         .iter()
         .zip(&infos)
         .zip(&cfg.ports)
-        .map(|((p, info), pc)| ControlPort { port: *p, mac: info.mac, routing: pc.routing })
+        .zip(&started)
+        .map(|(((p, info), pc), &started)| ControlPort {
+            port: *p,
+            mac: info.mac,
+            routing: pc.routing,
+            memif_client: pc.device.is_memif_client(),
+            started,
+        })
         .collect();
     control
         .attach(Attach {
@@ -318,6 +352,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             node: cfg.node.name.clone(),
             pool: pool.clone(),
             inject: inject.clone(),
+            gates: gates.clone(),
             management_socket: Some(cfg.management.socket.clone()),
             forwarding_cpus,
             nice: cfg.dataplane.control_nice,

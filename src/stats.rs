@@ -71,7 +71,7 @@ pub struct CounterSet {
     /// Frames handed to other lcores (flow-label dispatch).
     pub dispatched: u64,
     /// Drops by reason (`not_dmsc`, `malformed`, `hop_limit`, `no_route`,
-    /// `too_big`, `tx_full`, `punt_full`) plus `dispatch_full`.
+    /// `too_big`, `tx_full`, `punt_full`, `port_down`) plus `dispatch_full`.
     pub drops: std::collections::BTreeMap<&'static str, u64>,
     /// Loop turns.
     pub polls: u64,

@@ -113,6 +113,18 @@ impl Device {
     pub fn is_pci(&self) -> bool {
         matches!(self, Device::Pci(_))
     }
+
+    /// `true` for a memif virtual device with `role=client` (DPDK's default
+    /// role is `server`): the port dials its server's socket when it starts,
+    /// and the daemon reconnects it when its link stays down.
+    pub fn is_memif_client(&self) -> bool {
+        match self {
+            Device::Vdev { args, .. } => {
+                self.vdev_driver() == Some("memif") && args.split(',').any(|kv| kv == "role=client")
+            }
+            Device::Pci(_) => false,
+        }
+    }
 }
 
 impl fmt::Display for Device {
@@ -232,6 +244,17 @@ mod tests {
 
     fn vdev(name: &str, args: &str) -> Device {
         Device::Vdev { driver_name: name.into(), args: args.into() }
+    }
+
+    #[test]
+    fn memif_clients() {
+        let d = |s: &str| s.parse::<Device>().unwrap();
+        assert!(d("net_memif0,role=client,id=0,socket=/run/l.sock").is_memif_client());
+        assert!(d("net_memif3,socket=/run/l.sock,role=client").is_memif_client());
+        assert!(!d("net_memif0,role=server,socket=/run/l.sock").is_memif_client());
+        assert!(!d("net_memif0,socket=/run/l.sock").is_memif_client(), "server is the default role");
+        assert!(!d("net_tap0,role=client").is_memif_client());
+        assert!(!d("0000:01:00.0").is_memif_client());
     }
 
     #[test]

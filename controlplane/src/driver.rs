@@ -5,7 +5,10 @@
 //! Every turn (one millisecond) the driver
 //! 1. polls the link state of the routing ports (every [`LINK_POLL`]) and
 //!    reports changes (`LinkUp`/`LinkDown`), so a cut memif or a stopped
-//!    neighbour is noticed within milliseconds, not after the hold time;
+//!    neighbour is noticed within milliseconds, not after the hold time; and
+//!    stops and starts a memif client port whose link stays down, so that it
+//!    dials its restarted server again ([`crate::reconnect`]; the lcores'
+//!    port gate is closed around it, `dmsc_forwarder::gate`);
 //! 2. drains the punt rings and hands each control PDU to the router with the
 //!    port it arrived on and the neighbour's MAC;
 //! 3. fires the router's timers when due;
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_queue::ArrayQueue;
 use dmsc_fib::{FibChange, FibError, FibWriter, NextHop, UpdateStats};
+use dmsc_forwarder::PortGates;
 use dmsc_routing::router::{Action, Input, Router};
 use dmsc_routing::types::{Lsa, LsaBody};
 use dmsc_wire::ethernet::MacAddr;
@@ -32,6 +36,7 @@ use dmsc_wire::name::Name;
 use dpdk::{Mbuf, Mempool, Port};
 
 use crate::mgmt::pb;
+use crate::reconnect::{Backoff, Reconnect};
 use crate::routes::{RouteTable, Source};
 use crate::{frame, ControlCounters};
 
@@ -129,6 +134,11 @@ pub struct ControlPort {
     pub mac: MacAddr,
     /// Whether the routing protocol runs on it.
     pub routing: bool,
+    /// A memif client port: reconnected when its link stays down.
+    pub memif_client: bool,
+    /// Whether its start at start-up succeeded (a memif client's fails while
+    /// its server is not up; it is then reconnected, its gate closed).
+    pub started: bool,
 }
 
 /// The I/O side of the control plane.
@@ -143,11 +153,19 @@ pub struct Driver {
     node: Name,
     pool: Arc<Mempool>,
     inject: Arc<ArrayQueue<(u16, Mbuf)>>,
+    gates: Arc<PortGates>,
+    /// Per port: its reconnection state (memif clients only).
+    reconnect: Vec<Option<Reconnect>>,
     counters: Arc<ControlCounters>,
 }
 
 impl Driver {
     /// A driver over `shared`, sending through `inject` with mbufs from `pool`.
+    ///
+    /// # Preconditions
+    /// A port of `ports` that did not start has its gate closed in `gates`
+    /// (before any lcore ran); the driver opens it once a restart succeeds.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         shared: Arc<Mutex<Shared>>,
         ports: Vec<ControlPort>,
@@ -155,11 +173,35 @@ impl Driver {
         node: Name,
         pool: Arc<Mempool>,
         inject: Arc<ArrayQueue<(u16, Mbuf)>>,
+        gates: Arc<PortGates>,
         counters: Arc<ControlCounters>,
     ) -> Driver {
         let index_by_id = ports.iter().enumerate().map(|(i, p)| (p.port.id(), i as u16)).collect();
         let link_up = vec![false; ports.len()];
-        Driver { shared, ports, index_by_id, link_up, last_link_poll: None, ethertype, node, pool, inject, counters }
+        let now = Instant::now();
+        let reconnect = ports
+            .iter()
+            .map(|p| {
+                p.memif_client.then(|| match p.started {
+                    true => Reconnect::new(Backoff::default()),
+                    false => Reconnect::down_since(Backoff::default(), now),
+                })
+            })
+            .collect();
+        Driver {
+            shared,
+            ports,
+            index_by_id,
+            link_up,
+            last_link_poll: None,
+            ethertype,
+            node,
+            pool,
+            inject,
+            gates,
+            reconnect,
+            counters,
+        }
     }
 
     /// One turn: links, punted packets, timers, actions. Returns when the router
@@ -172,10 +214,19 @@ impl Driver {
         if self.last_link_poll.map_or(true, |t| now.duration_since(t) >= LINK_POLL) {
             self.last_link_poll = Some(now);
             for (i, p) in self.ports.iter().enumerate() {
+                if !p.routing && !p.memif_client {
+                    continue;
+                }
+                let up = !self.gates.is_closed(i) && p.port.try_link().is_ok_and(|l| l.up);
+                if let Some(r) = self.reconnect[i].as_mut() {
+                    if r.poll(now, up) {
+                        r.attempted(now);
+                        restart(p, i, &self.gates, &self.counters, r.attempts());
+                    }
+                }
                 if !p.routing {
                     continue;
                 }
-                let up = p.port.try_link().is_ok_and(|l| l.up);
                 if up != self.link_up[i] {
                     self.link_up[i] = up;
                     ControlCounters::add(&self.counters.link_changes, 1);
@@ -252,6 +303,40 @@ impl Driver {
         match self.inject.push((port, m)) {
             Ok(()) => ControlCounters::add(&self.counters.tx_frames, 1),
             Err(_) => ControlCounters::add(&self.counters.tx_ring_full, 1),
+        }
+    }
+}
+
+/// How long [`restart`] waits for the lcores to give back a port's queue
+/// handles (one lcore turn normally; an idle lcore's sleep at most).
+pub const HANDLES_BACK_WITHIN: Duration = Duration::from_millis(500);
+
+/// Stops and starts memif client port `p` (index `i`) so that it dials its
+/// server again: its gate closed, `Port::stop` retried until the lcores have
+/// dropped their queue handles (the safe DPDK wrapper refuses to stop a port
+/// with live handles), start, gate opened again if the start succeeded
+/// (`dmsc_forwarder::gate`). Blocks the control thread for that long
+/// (microseconds while the lcores poll; [`HANDLES_BACK_WITHIN`] at most).
+fn restart(p: &ControlPort, i: usize, gates: &PortGates, c: &ControlCounters, attempt: u64) {
+    ControlCounters::add(&c.reconnects, 1);
+    gates.close(i);
+    let t0 = Instant::now();
+    let stopped = loop {
+        match p.port.stop() {
+            Ok(()) => break Ok(()),
+            Err(e) if t0.elapsed() >= HANDLES_BACK_WITHIN => break Err(e),
+            Err(_) => std::thread::sleep(Duration::from_micros(100)),
+        }
+    };
+    let started = stopped.and_then(|()| p.port.start());
+    match started {
+        Ok(()) => {
+            gates.open(i);
+            tracing::info!(port = i, attempt, "memif client port restarted to reconnect to its server");
+        }
+        Err(e) => {
+            ControlCounters::add(&c.reconnect_failures, 1);
+            tracing::info!(port = i, attempt, error = %e, "memif client port: server not reachable yet; will retry");
         }
     }
 }

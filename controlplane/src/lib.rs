@@ -21,6 +21,7 @@
 pub mod driver;
 pub mod frame;
 pub mod mgmt;
+pub mod reconnect;
 pub mod routes;
 
 use std::path::PathBuf;
@@ -96,6 +97,11 @@ counters! {
     fib_errors,
     /// Routing port link state changes seen.
     link_changes,
+    /// memif client ports stopped and started to reconnect to their server
+    /// ([`reconnect`]).
+    reconnects,
+    /// Of those, starts that failed (the server's socket is not there yet).
+    reconnect_failures,
 }
 
 /// Everything the control thread needs once the daemon has started EAL, the
@@ -113,6 +119,8 @@ pub struct Attach {
     pub pool: Arc<Mempool>,
     /// The ring lcore 0 transmits from.
     pub inject: Arc<ArrayQueue<(u16, Mbuf)>>,
+    /// The lcores' port gates: closed around a reconnection's stop and start.
+    pub gates: Arc<dmsc_forwarder::PortGates>,
     /// The management API's unix socket, if it is to be served.
     pub management_socket: Option<PathBuf>,
     /// CPUs of the forwarding lcores: on attach the thread moves off them
@@ -267,7 +275,7 @@ async fn control_loop(
         },
     };
     ready.store(true, Ordering::Release);
-    let mut driver = Driver::new(shared, a.ports, a.ethertype, a.node, a.pool, a.inject, counters.clone());
+    let mut driver = Driver::new(shared, a.ports, a.ethertype, a.node, a.pool, a.inject, a.gates, counters.clone());
     let mut idle_turns = 0u32;
     loop {
         let stopping = stop.load(Ordering::Relaxed);

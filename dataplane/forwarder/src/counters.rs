@@ -63,11 +63,14 @@ pub enum DropReason {
     TxFull,
     /// The ring to the control thread was full.
     PuntFull,
+    /// The egress port was closed to the lcores while the control thread
+    /// reconnected it (`crate::gate`).
+    PortDown,
 }
 
 impl DropReason {
     /// Every reason, in display order.
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::NotDmsc,
         DropReason::Malformed,
         DropReason::HopLimit,
@@ -75,6 +78,7 @@ impl DropReason {
         DropReason::TooBig,
         DropReason::TxFull,
         DropReason::PuntFull,
+        DropReason::PortDown,
     ];
 
     /// Short stable name used in tables and JSON.
@@ -87,6 +91,7 @@ impl DropReason {
             DropReason::TooBig => "too_big",
             DropReason::TxFull => "tx_full",
             DropReason::PuntFull => "punt_full",
+            DropReason::PortDown => "port_down",
         }
     }
 }
@@ -131,7 +136,7 @@ pub struct LcoreCounters {
     /// Destination names looked up in the FIB (cache misses and names too
     /// long to cache; with the cache off, every name).
     pub name_cache_misses: Counter,
-    drops: [Counter; 7],
+    drops: [Counter; DropReason::ALL.len()],
     port_rx: [Counter; MAX_PORTS],
     port_tx: [Counter; MAX_PORTS],
 }
@@ -172,7 +177,7 @@ impl LcoreCounters {
 
     /// A consistent-enough copy for display.
     pub fn snapshot(&self) -> LcoreSnapshot {
-        let mut drops = [0u64; 7];
+        let mut drops = [0u64; DropReason::ALL.len()];
         for r in DropReason::ALL {
             drops[r as usize] = self.drops(r);
         }
@@ -221,7 +226,7 @@ pub struct LcoreSnapshot {
     pub name_cache_hits: u64,
     pub name_cache_misses: u64,
     /// Indexed by `DropReason as usize`.
-    pub drops: [u64; 7],
+    pub drops: [u64; DropReason::ALL.len()],
     /// Frames received per port index.
     pub port_rx: [u64; MAX_PORTS],
     /// Frames sent per port index.

@@ -4,7 +4,10 @@
 //! order (the NDN-DPDK / VPP shape):
 //!
 //! 1. **Quiescent state**: report to the FIB's RCU domain that this lcore holds
-//!    no reference into an old FIB, so the control thread may free it.
+//!    no reference into an old FIB, so the control thread may free it; then
+//!    read the closed-port bits ([`crate::gate`]): the queue handles of a port
+//!    the control thread is about to stop and start are dropped (and claimed
+//!    again once it reopens the port).
 //! 2. **Timers**: one TSC read per turn, the clock of the nack rate limiter.
 //! 3. **Rx burst** from each rx queue this lcore owns (and from the dispatch
 //!    rings other lcores fill, see [`crate::plan`]).
@@ -32,9 +35,10 @@ use arrayvec::ArrayVec;
 use crossbeam_queue::ArrayQueue;
 use dmsc_fib::{Fib, LookupCache};
 use dmsc_rcu::Reader;
-use dpdk::{Mbuf, MbufArray, Mempool, RingConsumer, RingProducer, RxQueue, TxQueue};
+use dpdk::{Mbuf, MbufArray, Mempool, Port, RingConsumer, RingProducer, RxQueue, TxQueue};
 
 use crate::counters::{DropReason, LcoreCounters};
+use crate::gate::{is_closed_in, PortGates};
 use crate::pipeline::{NackOutcome, Pipeline, Verdict};
 use crate::plan::lcore_for_flow;
 use crate::ratelimit::TokenBucket;
@@ -70,11 +74,27 @@ pub struct LcoreParams {
 pub struct RxPort {
     /// Port index.
     pub port: usize,
-    /// The queue (owned: only this lcore polls it).
-    pub queue: RxQueue,
+    /// The DPDK port.
+    pub device: Port,
+    /// The queue's id on `device`.
+    pub queue_id: u16,
+    /// The queue (owned: only this lcore polls it); `None` while the port's
+    /// gate is closed ([`crate::gate`]), e.g. a memif client that has not
+    /// connected yet.
+    pub queue: Option<RxQueue>,
     /// Whether frames from this queue are dispatched by flow label
     /// (through [`Lcore::dispatch_to`]).
     pub dispatch: bool,
+}
+
+/// This lcore's tx queue on one port.
+pub struct TxPort {
+    /// The DPDK port.
+    pub device: Port,
+    /// The queue's id on `device` (the lcore's index).
+    pub queue_id: u16,
+    /// The queue; `None` while the port's gate is closed.
+    pub queue: Option<TxQueue>,
 }
 
 /// Everything one forwarding lcore owns.
@@ -90,7 +110,7 @@ pub struct Lcore {
     /// this lcore dispatches nothing.
     pub dispatch_to: Vec<Option<RingProducer>>,
     /// Its tx queue on every port, indexed by port index.
-    pub tx: Vec<TxQueue>,
+    pub tx: Vec<TxPort>,
     /// Its RCU reader of the FIB.
     pub fib: Reader<Fib>,
     /// The forwarding rules.
@@ -105,6 +125,9 @@ pub struct Lcore {
     /// index, that this lcore transmits on its own tx queues (the control
     /// thread owns no tx queue). `Some` on one lcore only.
     pub inject: Option<Arc<ArrayQueue<(u16, Mbuf)>>>,
+    /// Ports closed to the lcores by the control thread (read once per turn;
+    /// [`crate::gate`]).
+    pub gates: Arc<PortGates>,
     /// Set by the main thread to stop the loop.
     pub quit: Arc<AtomicBool>,
     /// Idle and nack parameters.
@@ -116,7 +139,7 @@ pub struct Lcore {
 pub const INJECT_PER_TURN: usize = 32;
 
 struct Egress {
-    queues: Vec<TxQueue>,
+    queues: Vec<TxPort>,
     bufs: Vec<MbufArray<TX_BUFFER>>,
     /// Bytes of the frames in each port's buffer, counted as they enter it,
     /// so a tx burst only has to walk the frames it did not send.
@@ -132,7 +155,7 @@ impl Egress {
         };
         let bytes = &mut self.buffered_bytes[port];
         if buf.is_full() {
-            Self::send(&mut self.queues[port], buf, bytes, port, c);
+            Self::send(&mut self.queues[port].queue, buf, bytes, port, c);
         }
         let len = m.len() as u64;
         match buf.push(m) {
@@ -145,7 +168,14 @@ impl Egress {
     }
 
     #[inline]
-    fn send(q: &mut TxQueue, buf: &mut MbufArray<TX_BUFFER>, bytes: &mut u64, port: usize, c: &LcoreCounters) {
+    fn send(q: &mut Option<TxQueue>, buf: &mut MbufArray<TX_BUFFER>, bytes: &mut u64, port: usize, c: &LcoreCounters) {
+        let Some(q) = q.as_mut() else {
+            // The port's gate is closed: the control thread is restarting it.
+            c.drop_n(DropReason::PortDown, buf.len() as u64);
+            buf.clear();
+            *bytes = 0;
+            return;
+        };
         let before = buf.len();
         let sent = q.tx_burst(buf);
         if sent > 0 {
@@ -164,9 +194,9 @@ impl Egress {
     #[inline]
     fn flush(&mut self, c: &LcoreCounters) {
         let ports = self.queues.iter_mut().zip(self.bufs.iter_mut()).zip(self.buffered_bytes.iter_mut());
-        for (port, ((q, buf), bytes)) in ports.enumerate() {
+        for (port, ((t, buf), bytes)) in ports.enumerate() {
             if !buf.is_empty() {
-                Self::send(q, buf, bytes, port, c);
+                Self::send(&mut t.queue, buf, bytes, port, c);
             }
         }
     }
@@ -286,6 +316,7 @@ impl Lcore {
             pool,
             punt,
             inject,
+            gates,
             quit,
             params,
         } = self;
@@ -295,6 +326,10 @@ impl Lcore {
             bufs: (0..n_ports).map(|_| MbufArray::new()).collect(),
             buffered_bytes: vec![0; n_ports],
         };
+        // The closed-port bits applied to the queue handles, and when to retry
+        // a claim that failed (TSC).
+        let mut gates_applied = 0u64;
+        let mut claim_retry: Option<u64> = None;
         let hz = dpdk::tsc_hz();
         let mut bucket = TokenBucket::new(params.nack_rate_per_s, params.nack_burst, hz, dpdk::tsc());
         let mut burst: MbufArray<BURST> = MbufArray::new();
@@ -316,8 +351,17 @@ impl Lcore {
         while !quit.load(Ordering::Relaxed) {
             // 1. Quiescent state: no FIB reference survives from the last turn.
             fib.quiescent();
+            // After the quiescent state: a port closed before the grace period
+            // the control thread waits for is seen closed here (`crate::gate`).
             // 2. Timers.
             let now = dpdk::tsc();
+            // Port gates: one load per turn; handles change only when the bits do.
+            let closed = gates.closed();
+            if closed != gates_applied || claim_retry.is_some_and(|t| now >= t) {
+                let failed = apply_gates(closed, &mut rx, &mut egress.queues);
+                gates_applied = closed;
+                claim_retry = failed.then_some(now + hz / 1000);
+            }
             let mut got = 0usize;
             {
                 let snapshot = fib.read();
@@ -334,7 +378,8 @@ impl Lcore {
                 };
                 // 3. Rx bursts, 4. process.
                 for r in rx.iter_mut() {
-                    let n = r.queue.rx_burst(&mut burst);
+                    let Some(q) = r.queue.as_mut() else { continue };
+                    let n = q.rx_burst(&mut burst);
                     if n == 0 {
                         continue;
                     }
@@ -398,6 +443,35 @@ impl Lcore {
         tracing::debug!(index, "forwarding loop stops");
         0
     }
+}
+
+/// Drops the queue handles of the ports closed in `closed` and claims those of
+/// open ports that it lacks ([`crate::gate`]). Returns whether a claim failed
+/// (to be retried).
+#[cold]
+fn apply_gates(closed: u64, rx: &mut [RxPort], tx: &mut [TxPort]) -> bool {
+    let mut failed = false;
+    for r in rx.iter_mut() {
+        if is_closed_in(closed, r.port) {
+            r.queue = None;
+        } else if r.queue.is_none() {
+            match r.device.rx_queue(r.queue_id) {
+                Ok(q) => r.queue = Some(q),
+                Err(_) => failed = true,
+            }
+        }
+    }
+    for (port, t) in tx.iter_mut().enumerate() {
+        if is_closed_in(closed, port) {
+            t.queue = None;
+        } else if t.queue.is_none() {
+            match t.device.tx_queue(t.queue_id) {
+                Ok(q) => t.queue = Some(q),
+                Err(_) => failed = true,
+            }
+        }
+    }
+    failed
 }
 
 /// Moves every frame of `burst` to the staging array of the lcore its flow
