@@ -18,9 +18,10 @@
 //! ```
 //! Pods are taps in namespaces dmsc-<topology>-sgN; the test's topology name
 //! is unique per process, and everything is stopped by `topo::down` (also on
-//! failure, by a guard). SR1 is moved to the end of the router list so that it
-//! is the memif client of all its links and can be restarted (a restarted
-//! memif server's clients would not reconnect; see `topo::restart`).
+//! failure, by a guard). SR1 is first in the router list, so it is the memif
+//! *server* of all its links: after its restart its four neighbours' memif
+//! client ports must reconnect by themselves (`dmsc_controlplane::reconnect`),
+//! which the test checks in their counters.
 
 mod common;
 
@@ -38,6 +39,13 @@ impl Drop for Down {
     fn drop(&mut self) {
         let _ = topo::down(&self.0);
     }
+}
+
+/// A control-plane counter of a router (`dmsc show counters --json`).
+fn control_counter(t: &Topology, router: &str, name: &str) -> u64 {
+    let text = show::show(t.socket(router), What::Counters, true, None, 0).expect("show counters");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("counters json");
+    v["control"][name].as_u64().unwrap_or_else(|| panic!("{router}: no control counter {name}: {text}"))
 }
 
 fn fib(t: &Topology, router: &str) -> serde_json::Value {
@@ -161,9 +169,7 @@ fn figure2_converges_forwards_and_reroutes() {
             .expect("figure2 topology");
     t.name = format!("t{}", std::process::id() % 10_000_000);
     t.run_dir = Some(dir.join("run"));
-    let sr1_at = t.routers.iter().position(|r| r.name == "sr1").expect("sr1");
-    let sr1_router = t.routers.remove(sr1_at);
-    t.routers.push(sr1_router);
+    assert_eq!(t.routers[0].name, "sr1", "sr1 serves all its memif links");
     // A short RFC 8405 HOLDDOWN_INTERVAL, so that the routers are soon QUIET
     // again and handle the kill below with INITIAL_SPF_DELAY.
     t.spf_holddown_ms = Some(1000);
@@ -247,6 +253,17 @@ fn figure2_converges_forwards_and_reroutes() {
     for r in ["sr2", "sr3", "sg1", "sg2", "sg3", "sg4"] {
         assert_eq!(node_lsa(&t, r, 1), sr1_lsa_after, "{r} holds sr1's current node LSA");
     }
+    // SR1's neighbours are the memif clients of their links to it: each
+    // stopped and started its port until the new SR1 answered; SG4, not
+    // linked to SR1, never had to.
+    let mut attempts = Vec::new();
+    for r in ["sr2", "sr3", "sg1", "sg2", "sg3"] {
+        let n = control_counter(&t, r, "reconnects");
+        assert!(n >= 1, "{r} reconnected its port to sr1 ({n} attempts)");
+        attempts.push(format!("{r} {n} ({} failed)", control_counter(&t, r, "reconnect_failures")));
+    }
+    assert_eq!(control_counter(&t, "sg4", "reconnects"), 0, "sg4 has no link to sr1");
+    eprintln!("reconnection attempts: {}", attempts.join(", "));
     assert_eq!(
         fib_dump(&t, "sg1"),
         "/inventory routing to-sr1 | to-sr2\n/orders routing to-sr1,to-sr2\n/payments static pod\n/shipping routing to-sr2 | to-sr1"

@@ -119,8 +119,8 @@ enum TopoCmd {
         file: PathBuf,
     },
     /// Stop one router of an up topology, start it again with the same
-    /// configuration, and wait for convergence. The router must be the memif
-    /// client of its links to running routers (listed after them in the file).
+    /// configuration, and wait for convergence (its neighbours' memif client
+    /// ports reconnect to it by themselves).
     Restart {
         /// Topology file.
         file: PathBuf,
