@@ -209,7 +209,8 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
             Err(e) => return Err(e).with_context(|| format!("port {}: start", p.name)),
         }
         let mac = MacAddr(port.mac_addr());
-        tracing::info!(port = %p.name, id = port.id(), %mac, device = %p.device.dpdk_name(), "port configured");
+        let state = if started.last() == Some(&true) { "started" } else { "not started yet" };
+        tracing::info!(port = %p.name, id = port.id(), %mac, device = %p.device.dpdk_name(), state, "port configured");
         infos.push(PortInfo { mac, mtu: p.mtu });
         ports.push(port);
     }

@@ -351,8 +351,6 @@ impl Lcore {
         while !quit.load(Ordering::Relaxed) {
             // 1. Quiescent state: no FIB reference survives from the last turn.
             fib.quiescent();
-            // After the quiescent state: a port closed before the grace period
-            // the control thread waits for is seen closed here (`crate::gate`).
             // 2. Timers.
             let now = dpdk::tsc();
             // Port gates: one load per turn; handles change only when the bits do.
