@@ -336,13 +336,11 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         .iter()
         .zip(&infos)
         .zip(&cfg.ports)
-        .zip(&started)
-        .map(|(((p, info), pc), &started)| ControlPort {
+        .map(|((p, info), pc)| ControlPort {
             port: *p,
             mac: info.mac,
             routing: pc.routing,
             memif_client: pc.device.is_memif_client(),
-            started,
         })
         .collect();
     control

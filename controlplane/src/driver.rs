@@ -136,9 +136,6 @@ pub struct ControlPort {
     pub routing: bool,
     /// A memif client port: reconnected when its link stays down.
     pub memif_client: bool,
-    /// Whether its start at start-up succeeded (a memif client's fails while
-    /// its server is not up; it is then reconnected, its gate closed).
-    pub started: bool,
 }
 
 /// The I/O side of the control plane.
@@ -163,8 +160,10 @@ impl Driver {
     /// A driver over `shared`, sending through `inject` with mbufs from `pool`.
     ///
     /// # Preconditions
-    /// A port of `ports` that did not start has its gate closed in `gates`
-    /// (before any lcore ran); the driver opens it once a restart succeeds.
+    /// A port of `ports` that did not start (a memif client whose server was
+    /// not up) has its gate closed in `gates`, before any lcore ran; the driver
+    /// reconnects it as a port found down, and opens the gate once a restart
+    /// succeeds.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         shared: Arc<Mutex<Shared>>,
@@ -181,10 +180,11 @@ impl Driver {
         let now = Instant::now();
         let reconnect = ports
             .iter()
-            .map(|p| {
-                p.memif_client.then(|| match p.started {
-                    true => Reconnect::new(Backoff::default()),
-                    false => Reconnect::down_since(Backoff::default(), now),
+            .enumerate()
+            .map(|(i, p)| {
+                p.memif_client.then(|| match gates.is_closed(i) {
+                    false => Reconnect::new(Backoff::default()),
+                    true => Reconnect::down_since(Backoff::default(), now),
                 })
             })
             .collect();

@@ -69,7 +69,7 @@ impl PortGates {
 
     /// Whether `port`'s gate is closed.
     pub fn is_closed(&self, port: usize) -> bool {
-        bit(port).is_some_and(|b| self.closed() & b != 0)
+        is_closed_in(self.closed(), port)
     }
 }
 
