@@ -748,6 +748,35 @@ pub fn thread_preemptions(pid: u32, tid: u32) -> Option<u64> {
     thread_status(pid, tid, "nonvoluntary_ctxt_switches")?.parse().ok()
 }
 
+/// Nanoseconds thread `tid` of `pid` has spent runnable but waiting for its CPU
+/// (`/proc/PID/task/TID/schedstat`, second value; the kernel's `sched_info`): for a
+/// polling lcore, the time other threads of this guest kept it from polling.
+pub fn thread_run_delay_ns(pid: u32, tid: u32) -> Option<u64> {
+    parse_schedstat(&std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?).map(|s| s[1])
+}
+
+/// `schedstat`'s three values: time on the CPU (ns), time runnable and waiting (ns),
+/// time slices run.
+pub fn parse_schedstat(text: &str) -> Option<[u64; 3]> {
+    let mut v = text.split_whitespace().map(|x| x.parse::<u64>().ok());
+    let s = [v.next()??, v.next()??, v.next()??];
+    v.next().is_none().then_some(s)
+}
+
+/// Steal time of CPU `cpu` so far: time the hypervisor ran something else while this
+/// virtual CPU had work (`/proc/stat`, line `cpuN`, eighth value), clock ticks
+/// (USER_HZ, 100/s). Invisible to the guest's scheduler: a polling lcore simply stops.
+pub fn cpu_steal_ticks(cpu: u32) -> Option<u64> {
+    parse_cpu_steal(&std::fs::read_to_string("/proc/stat").ok()?, cpu)
+}
+
+/// The steal value of line `cpuN` of a `/proc/stat` text.
+pub fn parse_cpu_steal(stat: &str, cpu: u32) -> Option<u64> {
+    let label = format!("cpu{cpu}");
+    let line = stat.lines().find(|l| l.split_whitespace().next() == Some(label.as_str()))?;
+    line.split_whitespace().nth(8)?.parse().ok()
+}
+
 /// Restricts thread `tid` to CPU `core` (`taskset -p -c CORE TID`).
 pub fn pin_thread(tid: u32, core: u32) -> Result<()> {
     let out = Command::new("taskset")
@@ -772,6 +801,22 @@ pub fn renice_thread(tid: u32, nice: i32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schedstat_and_steal_parse() {
+        assert_eq!(parse_schedstat("57329377 8197013 159\n"), Some([57_329_377, 8_197_013, 159]));
+        assert_eq!(parse_schedstat("1 2"), None);
+        assert_eq!(parse_schedstat("1 2 x"), None);
+        assert_eq!(parse_schedstat("1 2 3 4"), None);
+        let stat = "cpu  6130571 1 703985 4645297 30744 0 2811 9245 0 0\n\
+                    cpu0 3000000 1 350000 2300000 15000 0 1400 4000 0 0\n\
+                    cpu1 3130571 0 353985 2345297 15744 0 1411 5245 0 0\n\
+                    intr 1 2 3\n";
+        assert_eq!(parse_cpu_steal(stat, 0), Some(4000));
+        assert_eq!(parse_cpu_steal(stat, 1), Some(5245));
+        assert_eq!(parse_cpu_steal(stat, 2), None);
+        assert_eq!(parse_cpu_steal("cpu1 1 2 3\n", 1), None);
+    }
 
     #[test]
     fn churn_set_is_spread_and_contains_the_traffic_routes() {

@@ -34,7 +34,9 @@
 //! sweep is then run twice at the same offered rate, with and without churn (order
 //! alternating by run), and full blast too; each trial also records the received and
 //! offered rate per 100-ms window (lowest vs median = the rate dip), how often dmscd's
-//! lcore thread was preempted, and where its control thread ran. With `--smoke` it also
+//! lcore thread was preempted and how long it waited for its core (`schedstat`), the
+//! hypervisor's steal time on both cores (`/proc/stat`), and where its control thread
+//! ran. With `--smoke` it also
 //! checks that the batches changed FIB entries (replies' `changed`, dmscd's
 //! `fib_changes` counter, `ShowFib`'s source `api`) and that frames carried the second
 //! next hop's MAC.
@@ -55,6 +57,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
 use dmsc_bench::churn::{self, ChurnSpec, ChurnSummary, Churner};
+use dmsc_bench::housekeeping::HousekeepingArgs;
 use dmsc_bench::latency::frame::{read_stamp, write_tx_tsc, Stamp, Template};
 use dmsc_bench::latency::pacing::Pacer;
 use dmsc_bench::latency::router::{
@@ -151,6 +154,8 @@ struct Args {
     keep: bool,
     #[command(flatten)]
     churn_opts: churn::ChurnArgs,
+    #[command(flatten)]
+    housekeeping: HousekeepingArgs,
     /// CPUs dmscd is started with (its affinity before its EAL pins the lcore):
     /// `inherit` (default: this program's, i.e. its EAL lcore's core `--gen-core`, since
     /// dmscd is started after EAL initialisation), `all` (the machine's online CPUs, as
@@ -234,6 +239,8 @@ fn run(mut args: Args) -> Result<()> {
         None => std::env::current_exe()?.parent().context("program directory")?.to_path_buf(),
     };
     check_prerequisites(&args, &bin_dir)?;
+    // Restored when dropped, at the end of this function (also after SIGINT/SIGTERM).
+    let _housekeeping = args.housekeeping.apply(args.router_core as usize)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&stop)).context("installing a signal handler")?;
@@ -399,6 +406,11 @@ struct CpuShare {
     router: Option<f64>,
     /// Times dmscd's lcore thread was preempted (involuntary context switches).
     lcore_preemptions: Option<u64>,
+    /// Milliseconds dmscd's lcore thread was runnable but waiting for its core (other
+    /// threads of this guest ran there).
+    lcore_wait_ms: Option<f64>,
+    /// Milliseconds of hypervisor steal time on the generator's and on the lcore's core.
+    steal_ms: [Option<f64>; 2],
     /// CPU time of dmscd's control thread, share of one core.
     control: Option<f64>,
     /// CPU time of every other process on the machine (all cores busy time minus this
@@ -411,13 +423,17 @@ struct CpuShare {
 impl CpuShare {
     fn text(&self) -> String {
         let p = |x: Option<f64>| x.map_or("?".to_owned(), |x| format!("{:.0} %", x * 100.0));
+        let ms = |x: Option<f64>| x.map_or("?".to_owned(), |x| format!("{x:.1} ms"));
         format!(
-            "CPU: generator {}, dmscd {} (control thread {}; lcore preempted {} times), other processes {} of a core{}",
+            "CPU: generator {}, dmscd {} (control thread {}; lcore preempted {} times, waited {}), other processes {} of a core, steal {} / {}{}",
             p(self.gen),
             p(self.router),
             p(self.control),
             self.lcore_preemptions.map_or("?".to_owned(), |n| n.to_string()),
+            ms(self.lcore_wait_ms),
             p(self.others),
+            ms(self.steal_ms[0]),
+            ms(self.steal_ms[1]),
             if self.waited_s >= 0.5 { format!(" (waited {:.0} s for quiet)", self.waited_s) } else { String::new() }
         )
     }
@@ -625,14 +641,22 @@ impl Gen {
             self.phase(rate_pps, Duration::from_secs_f64(args.warmup_s), Duration::ZERO, stop, &mut || {});
         }
         let (rp, ctid) = (self.router_pid, self.control_tid);
-        let threads = move || (churn::thread_preemptions(rp, rp), ctid.and_then(|t| churn::thread_cpu_ticks(rp, t)));
+        let cores = [args.gen_core, args.router_core];
+        let threads = move || {
+            (
+                churn::thread_preemptions(rp, rp),
+                ctid.and_then(|t| churn::thread_cpu_ticks(rp, t)),
+                churn::thread_run_delay_ns(rp, rp),
+                cores.map(churn::cpu_steal_ticks),
+            )
+        };
         let before = pids.map(cpu_ticks);
         let busy_before = busy_ticks();
         let threads_before = threads();
         let t0 = Instant::now();
         let mut after = [None, None];
         let mut busy_after = None;
-        let mut threads_after = (None, None);
+        let mut threads_after = (None, None, None, [None, None]);
         let mut dt = 0.0;
         let r = self.phase(
             rate_pps,
@@ -654,6 +678,9 @@ impl Gen {
             router: share(1),
             lcore_preemptions: threads_after.0.zip(threads_before.0).map(|(a, b)| a.saturating_sub(b)),
             control: threads_after.1.zip(threads_before.1).map(|(a, b)| a.saturating_sub(b) as f64 / 100.0 / dt),
+            lcore_wait_ms: threads_after.2.zip(threads_before.2).map(|(a, b)| a.saturating_sub(b) as f64 / 1e6),
+            steal_ms: [0, 1]
+                .map(|i| threads_after.3[i].zip(threads_before.3[i]).map(|(a, b)| a.saturating_sub(b) as f64 * 10.0)),
             others: others_share([busy_before, busy_after], [before, after], dt),
             waited_s: waited,
         };
@@ -1085,9 +1112,11 @@ fn churn_table(args: &Args, rows: &[(String, Vec<Trial>, Vec<Trial>)]) {
         WINDOW_S * 1e3
     );
     println!(
-        "| load | churn | offered Mpps | received Mpps | lost per run | loss (all runs) | received per window: lowest Mpps | median Mpps | dip | offered lowest window Mpps | p50 µs | p99 µs | max µs | lcore preemptions per run | control thread CPU | other processes' CPU | quiet trials | churn achieved routes/s | publish µs p50 / p99 / max |"
+        "| load | churn | offered Mpps | received Mpps | lost per run | loss (all runs) | received per window: lowest Mpps | median Mpps | dip | offered lowest window Mpps | p50 µs | p99 µs | max µs | lcore preemptions per run | lcore waited ms per run | steal ms on the lcore's core per run | control thread CPU | other processes' CPU | quiet trials | churn achieved routes/s | publish µs p50 / p99 / max |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     let mpps = |x: f64| format!("{:.3}", x / 1e6);
     for (label, without, with) in rows {
         for (on, ts) in [(false, without), (true, with)] {
@@ -1112,11 +1141,11 @@ fn churn_table(args: &Args, rows: &[(String, Vec<Trial>, Vec<Trial>)]) {
                 )
             };
             println!(
-                "| {label} | {} | {} | {} | {} | {lost} of {offered} ({:.3} %) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} of {} | {} | {publish} |",
+                "| {label} | {} | {} | {} | {} | {lost} of {offered} ({:.3} %) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} of {} | {} | {publish} |",
                 if on { "yes" } else { "no" },
                 spread(&ts.iter().map(|t| t.r.offered_pps()).collect::<Vec<_>>(), mpps),
                 spread(&ts.iter().map(|t| t.r.received_pps()).collect::<Vec<_>>(), mpps),
-                per_run(ts, |t| t.r.lost_total().to_string()),
+                per_run(ts, |t| format!("{}{}", t.r.lost_total(), if t.r.saturated() { "*" } else { "" })),
                 100.0 * lost as f64 / offered.max(1) as f64,
                 spread(&w.iter().map(|w| w.min_pps).collect::<Vec<_>>(), mpps),
                 spread(&w.iter().map(|w| w.median_pps).collect::<Vec<_>>(), mpps),
@@ -1126,6 +1155,8 @@ fn churn_table(args: &Args, rows: &[(String, Vec<Trial>, Vec<Trial>)]) {
                 spread(&p.iter().map(|p| p.p99_us).collect::<Vec<_>>(), us),
                 us(p.iter().map(|p| p.max_us).fold(0.0, f64::max)),
                 per_run(ts, |t| t.cpu.lcore_preemptions.map_or("?".into(), |n| n.to_string())),
+                per_run(ts, |t| t.cpu.lcore_wait_ms.map_or("?".into(), |x| format!("{x:.1}"))),
+                per_run(ts, |t| t.cpu.steal_ms[1].map_or("?".into(), |x| format!("{x:.0}"))),
                 spread(&ts.iter().filter_map(|t| t.cpu.control).collect::<Vec<_>>(), |x| format!("{:.1} %", x * 100.0)),
                 spread(&ts.iter().filter_map(|t| t.cpu.others).collect::<Vec<_>>(), |x| format!("{:.0} %", x * 100.0)),
                 ts.iter().filter(|t| t.cpu.quiet()).count(),
@@ -1140,6 +1171,8 @@ fn churn_table(args: &Args, rows: &[(String, Vec<Trial>, Vec<Trial>)]) {
     }
     println!(
         "dip = 1 − lowest / median received window; lcore preemptions = involuntary context switches of dmscd's forwarding thread while measured; \
+         * = saturated trial (p50 latency ≥ 1 ms: a standing queue, the offered load was above what dmscd forwarded then); \
+         lcore waited = its time runnable but not running (schedstat); steal = hypervisor steal time of the lcore's vCPU (/proc/stat, 10-ms ticks); \
          control thread CPU = share of one core; other processes' CPU = all cores' busy time minus this program's and dmscd's, share of one core \
          (quiet trial: < 10 %); publish = UpdateRoutes' publish_us (validate, merge, FibWriter::apply incl. grace period)"
     );

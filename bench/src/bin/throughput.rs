@@ -39,6 +39,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
 use dmsc_bench::churn::{self, ChurnSpec, ChurnSummary, Churner};
+use dmsc_bench::housekeeping::HousekeepingArgs;
 use dmsc_bench::testpmd::{port_stats, FwdStats, Testpmd};
 
 /// Generator ports, in `--vdev` order.
@@ -123,6 +124,8 @@ struct Args {
     // With `--churn`, every dmscd run also measures `--measure-s` with churn.
     #[command(flatten)]
     churn_opts: churn::ChurnArgs,
+    #[command(flatten)]
+    housekeeping: HousekeepingArgs,
 }
 
 /// The churn client and what it churns.
@@ -200,6 +203,8 @@ fn run(mut args: Args) -> Result<()> {
         None => std::env::current_exe()?.parent().context("program directory")?.to_path_buf(),
     };
     check_prerequisites(&args, &bin_dir)?;
+    // Restored when dropped, at the end of this function (also after SIGINT/SIGTERM).
+    let _housekeeping = args.housekeeping.apply(args.router_core as usize)?;
     let work =
         args.work_dir.clone().unwrap_or_else(|| PathBuf::from(format!("/run/dmsc-bench/{}", std::process::id())));
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;

@@ -93,6 +93,9 @@ impl WindowRates {
     }
 }
 
+/// Median latency from which a trial counts as saturated ([`TrialResult::saturated`]), µs.
+pub const SATURATED_P50_US: f64 = 1000.0;
+
 /// Highest latency the histogram records: 10 s at the given TSC rate, cycles.
 pub fn histogram_ceiling(tsc_hz: u64) -> u64 {
     tsc_hz.max(1_000_000).saturating_mul(10)
@@ -153,6 +156,15 @@ impl TrialResult {
             p999_us: us(self.hist.value_at_quantile(0.999)),
             max_us: us(self.hist.max()),
         })
+    }
+
+    /// The router did not keep up with the offered load for most of the trial: the median
+    /// packet waited at least [`SATURATED_P50_US`]. At a load it can carry, a polling
+    /// router's median is microseconds even when stalls make the tail long; a millisecond
+    /// median means a standing queue, i.e. the load was above what it forwarded then (on
+    /// the test VM: the machine dropped to its slow state after R_max was measured).
+    pub fn saturated(&self) -> bool {
+        self.percentiles().is_some_and(|p| p.p50_us >= SATURATED_P50_US)
     }
 
     /// One line: rates, counts, percentiles and (if kept) the per-window rates.
@@ -268,6 +280,11 @@ mod tests {
         assert_eq!(w, WindowRates { min_pps: 200.0, median_pps: 400.0 });
         assert!((w.dip() - 0.5).abs() < 1e-12);
         assert_eq!(t.tx_window_rates(), None);
+        // p50 500 µs: not saturated; the same trial with every packet 2 ms late is.
+        assert!(!t.saturated());
+        let mut late = new_histogram(hz);
+        late.record(4_000_000).unwrap();
+        assert!(TrialResult { hist: late, ..t }.saturated());
     }
 
     #[test]

@@ -284,17 +284,29 @@ pub fn thread_cpus() -> Vec<usize> {
     parse_cpu_list(list.trim()).unwrap_or_default()
 }
 
-/// Parses a kernel CPU list such as `0-3,8,10-11`.
-fn parse_cpu_list(s: &str) -> Option<Vec<usize>> {
+/// Parses a kernel CPU list such as `0-3,8,10-11` (sysfs `cpu/online`, `cpu/isolated`,
+/// `Cpus_allowed_list`) into CPU numbers in the order written; `None` for anything else,
+/// including a descending range or one of more than [`MAX_CPU_RANGE`] CPUs.
+pub fn parse_cpu_list(s: &str) -> Option<Vec<usize>> {
     let mut out = Vec::new();
-    for part in s.split(',').filter(|p| !p.is_empty()) {
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part.split_once('-') {
-            Some((a, b)) => out.extend(a.parse::<usize>().ok()?..=b.parse::<usize>().ok()?),
+            Some((a, b)) => {
+                let (a, b) = (a.parse::<usize>().ok()?, b.parse::<usize>().ok()?);
+                if a > b || b - a >= MAX_CPU_RANGE {
+                    return None;
+                }
+                out.extend(a..=b);
+            }
             None => out.push(part.parse().ok()?),
         }
     }
     Some(out)
 }
+
+/// The widest range [`parse_cpu_list`] accepts (the kernel's own limit, `NR_CPUS`, is
+/// at most 8,192).
+pub const MAX_CPU_RANGE: usize = 8192;
 
 /// Restricts the calling thread to `cpus` (`rte_thread_set_affinity`: the OS affinity
 /// and EAL's cached copy; any thread, EAL or not). Errors: `EINVAL` for an empty list or a CPU beyond the cpuset's size, or
@@ -420,6 +432,9 @@ mod cpu_list_tests {
         assert_eq!(parse_cpu_list("5"), Some(vec![5]));
         assert_eq!(parse_cpu_list(""), Some(vec![]));
         assert_eq!(parse_cpu_list("1-x"), None);
+        assert_eq!(parse_cpu_list("3-1"), None);
+        assert_eq!(parse_cpu_list("0-99999"), None);
+        assert_eq!(parse_cpu_list("0-1\n"), Some(vec![0, 1]));
     }
 }
 

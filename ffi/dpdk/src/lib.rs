@@ -45,8 +45,8 @@ pub mod ring;
 
 pub use array::{Drain, IntoIter, MbufArray};
 pub use eal::{
-    lcore_cpus, lcore_id, pause, pmd_dir, prefetch0, set_thread_cpus, set_thread_nice, socket_id, thread_cpus,
-    thread_nice, tsc, tsc_hz, Eal, LCORE_ID_ANY, LCORE_PANICKED,
+    lcore_cpus, lcore_id, parse_cpu_list, pause, pmd_dir, prefetch0, set_thread_cpus, set_thread_nice, socket_id,
+    thread_cpus, thread_nice, tsc, tsc_hz, Eal, LCORE_ID_ANY, LCORE_PANICKED,
 };
 pub use mempool::{Mbuf, Mempool, DEFAULT_DATA_ROOM_BYTES, PKTMBUF_HEADROOM_BYTES, SOCKET_ID_ANY};
 pub use port::{Link, Port, PortConfig, PortStats, RxQueue, TxQueue};
