@@ -1,6 +1,7 @@
 //! The `dmscd` router daemon and the `dmsc` operator tool.
 //!
 //! * [`heap`]: transparent huge pages for the heap (the FIB).
+//! * [`isolation`]: whether the host keeps its own work off the lcores' CPUs.
 //! * [`router`]: start-up, run and shutdown of one router process.
 //! * [`stats`]: counter tables and JSON reports.
 //! * [`traffic`]: DMSC traffic generation and decoding (pcap files).
@@ -11,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod heap;
+pub mod isolation;
 pub mod link;
 pub mod netns;
 pub mod router;

@@ -305,6 +305,7 @@ pub fn run(cfg: &Config, opts: &RunOptions) -> Result<Report> {
         c
     };
     let _ = ports_tx.send((ports.clone(), forwarding_cpus.clone()));
+    crate::isolation::HostIsolation::read().log(&forwarding_cpus);
 
     // The control thread: routing driver and management API.
     let mut table = RouteTable::new();
