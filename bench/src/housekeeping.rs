@@ -1,30 +1,34 @@
-//! Keeping the kernel's own threads off the router's core for the length of a
-//! benchmark (`--housekeeping-core N` of `bench/latency` and `bench/throughput`).
+//! Keeping the kernel's threads and other processes off the router's core for the
+//! length of a benchmark (`--housekeeping-core N` of `bench/latency` and
+//! `bench/throughput`).
 //!
-//! Why: a polling lcore owns its core, but the kernel still schedules its own threads
-//! there. On the 2-vCPU test VM, `perf sched record -C 1` during a 50 % trial showed the
-//! RCU grace-period thread `rcu_preempt` taking the lcore's core for 2.5–6.3 ms about
-//! once a second, `kdamond.0` (DAMON) and unbound kworkers ~2 ms at a time: at 5 Mpps a
-//! 4-ms stall is 20,000 packets, more than a 16k memif ring holds. A production host
-//! keeps them away at boot (`isolcpus=`, `nohz_full=`, `rcu_nocbs=`, or tuned's
-//! `cpu-partitioning` profile: docs/operations.md, "Performance tuning"); a shared test
-//! machine cannot be rebooted for a benchmark, so the harness does at run time what
-//! those do: every kernel thread that may run on more than one CPU is restricted to the
-//! housekeeping core, and so is the unbound-workqueue CPU mask
-//! (`/sys/devices/virtual/workqueue/cpumask`). Per-CPU kernel threads (`kworker/1:*`,
-//! `ksoftirqd/1`, `migration/1`) cannot be moved and are left alone.
+//! Why: a polling lcore owns its core only if nothing else is scheduled there. On the
+//! 2-vCPU test VM, `perf sched record -C 1` during a 50 % trial showed the RCU
+//! grace-period thread `rcu_preempt` taking the lcore's core for 2.5–6.3 ms about once
+//! a second, `kdamond.0` (DAMON) and unbound kworkers ~2 ms at a time, and, with those
+//! moved, another process (the machine's agent) 3.5–4.5 ms at a time: at 5 Mpps a 4-ms
+//! stall is 20,000 packets, more than a 16k memif ring holds. A production host keeps
+//! them away at boot (`isolcpus=`, `nohz_full=`, `rcu_nocbs=`, systemd's
+//! `CPUAffinity=`, or tuned's `cpu-partitioning` profile, which sets all of these:
+//! docs/operations.md, "Performance tuning"); a shared test machine cannot be rebooted
+//! for a benchmark, so the harness does at run time what those do: every thread of the
+//! machine that may run on more than one CPU (kernel threads, other processes' threads;
+//! not this process's, whose threads DPDK pins) is restricted to the housekeeping core,
+//! and so is the unbound-workqueue CPU mask (`/sys/devices/virtual/workqueue/cpumask`).
+//! Threads pinned to one CPU — per-CPU kernel threads (`kworker/1:*`, `ksoftirqd/1`,
+//! `migration/1`) and any other program's pinned threads — are left alone.
 //!
 //! [`Housekeeping`] is a guard: dropping it (normal exit, error, SIGINT/SIGTERM, which
 //! the harnesses turn into a normal exit, or a panic) puts every affinity and the mask
 //! back as they were. A SIGKILLed harness cannot; the affinities it changed are printed
-//! when they are changed so that they can be restored by hand (`taskset -pc LIST PID`).
+//! when they are changed so that they can be restored by hand (`taskset -pc LIST TID`).
 //!
 //! Rejected: moving the harness's work instead (it already has its own core); a kernel
 //! command line (needs a reboot, and changes every other job on the machine for good);
 //! `SCHED_FIFO` for the lcore (the kernel's fair server then still takes up to 50 ms a
 //! second for the starved threads, in one piece).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -36,9 +40,10 @@ const WORKQUEUE_CPUMASK: &str = "/sys/devices/virtual/workqueue/cpumask";
 /// The harnesses' option.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct HousekeepingArgs {
-    /// For the length of the run, restrict the kernel's movable threads (`rcu_preempt`,
-    /// `kcompactd0`, `kdamond`, unbound kworkers, ...) and the unbound workqueues to this
-    /// core, keeping them off the router's core; everything is put back at exit. What
+    /// For the length of the run, restrict every thread that may run on more than one
+    /// CPU (kernel threads such as `rcu_preempt`, `kcompactd0`, `kdamond`; other
+    /// processes' threads; not this harness's) and the unbound workqueues to this core,
+    /// keeping them off the router's core; everything is put back at exit. What
     /// `isolcpus=`/`rcu_nocbs=` or tuned's `cpu-partitioning` do on a production host
     /// (docs/performance.md, "Kernel threads on the lcore's core"). Default: leave them.
     #[arg(long)]
@@ -59,19 +64,32 @@ impl HousekeepingArgs {
     }
 }
 
-/// Kernel threads restricted to one core, and the workqueue mask, until dropped.
+/// A thread moved to the housekeeping core.
+#[derive(Debug, Clone)]
+struct Moved {
+    tid: u32,
+    /// Its process's name (`comm` of the thread group leader).
+    process: String,
+    kernel: bool,
+    /// `Cpus_allowed_list` before.
+    allowed: String,
+}
+
+/// Threads restricted to one core, and the workqueue mask, until dropped.
 #[derive(Debug)]
 pub struct Housekeeping {
     core: usize,
-    /// (pid, name, original `Cpus_allowed_list`) of every thread moved.
-    moved: Vec<(u32, String, String)>,
+    moved: Vec<Moved>,
     /// The workqueue mask before, if it was changed.
     workqueue_mask: Option<String>,
 }
 
 impl Housekeeping {
-    /// Restricts every movable kernel thread allowed on `keep_off` to `core`, and the
-    /// unbound workqueues to `core`.
+    /// Restricts to `core` every thread of the machine that may run on `keep_off` and
+    /// on some other CPU — kernel threads and other processes' threads, this process's
+    /// excepted — and the unbound workqueues. Threads pinned to one CPU (per-CPU kernel
+    /// threads, another DPDK program's lcores) are left alone. Processes started during
+    /// the run by a moved process inherit the housekeeping core and keep it.
     ///
     /// # Errors
     /// `core == keep_off`, `core` offline, or a thread or the mask could not be read or
@@ -81,16 +99,16 @@ impl Housekeeping {
         let online = cpu_set(&std::fs::read_to_string("/sys/devices/system/cpu/online")?)?;
         ensure!(online.contains(&core), "housekeeping core {core} is not online ({online:?})");
         let mut hk = Housekeeping { core, moved: Vec::new(), workqueue_mask: None };
-        for (pid, name) in kernel_threads()? {
-            let Some(allowed) = cpus_allowed(pid) else { continue }; // exited meanwhile
+        for t in tasks(std::process::id())? {
+            let Some(allowed) = cpus_allowed(t.pid, t.tid) else { continue }; // exited meanwhile
             let set = cpu_set(&allowed)?;
             if !is_movable(&set, keep_off) {
                 continue;
             }
-            match set_affinity(pid, &core.to_string()) {
-                Ok(()) => hk.moved.push((pid, name, allowed)),
+            match set_affinity(t.tid, &core.to_string()) {
+                Ok(()) => hk.moved.push(Moved { tid: t.tid, process: t.process, kernel: t.kernel, allowed }),
                 // Threads flagged PF_NO_SETAFFINITY refuse (EINVAL); exited ones vanish.
-                Err(_) if cpus_allowed(pid).map_or(true, |a| a == allowed) => {}
+                Err(_) if cpus_allowed(t.pid, t.tid).map_or(true, |a| a == allowed) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -105,12 +123,27 @@ impl Housekeeping {
 
     /// One line for the report: what was moved, and how to undo it by hand.
     pub fn describe(&self) -> String {
-        let names: Vec<&str> = self.moved.iter().map(|(_, n, _)| n.as_str()).collect();
-        let undo: Vec<String> = self.moved.iter().map(|(p, _, a)| format!("taskset -pc {a} {p}")).collect();
+        let kernel: Vec<&str> = self.moved.iter().filter(|m| m.kernel).map(|m| m.process.as_str()).collect();
+        let mut others: Vec<&str> = self.moved.iter().filter(|m| !m.kernel).map(|m| m.process.as_str()).collect();
+        let other_threads = others.len();
+        others.sort_unstable();
+        others.dedup();
+        let mut by_list: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for m in &self.moved {
+            by_list.entry(m.allowed.as_str()).or_default().push(m.tid.to_string());
+        }
+        let undo: Vec<String> = by_list
+            .iter()
+            .map(|(list, tids)| format!("for t in {}; do taskset -pc {list} $t; done", tids.join(" ")))
+            .collect();
         format!(
-            "housekeeping: {} kernel threads ({}) and the unbound workqueues{} moved to core {} until exit (by hand: {}{})",
-            self.moved.len(),
-            names.join(", "),
+            "housekeeping: {} kernel threads ({}), {} threads of {} other processes ({}) and the unbound workqueues{} \
+             moved to core {} until exit (by hand: {}{})",
+            kernel.len(),
+            kernel.join(", "),
+            other_threads,
+            others.len(),
+            others.join(", "),
             if self.workqueue_mask.is_some() { "" } else { " (no mask)" },
             self.core,
             undo.join("; "),
@@ -121,11 +154,14 @@ impl Housekeeping {
 
 impl Drop for Housekeeping {
     fn drop(&mut self) {
-        for (pid, name, allowed) in &self.moved {
-            if let Err(e) = set_affinity(*pid, allowed) {
+        for m in &self.moved {
+            if let Err(e) = set_affinity(m.tid, &m.allowed) {
                 // Exited threads need nothing; anything else is worth a line.
-                if cpus_allowed(*pid).is_some() {
-                    eprintln!("housekeeping: could not restore {name} ({pid}) to CPUs {allowed}: {e:#}");
+                if Path::new(&format!("/proc/{}", m.tid)).exists() {
+                    eprintln!(
+                        "housekeeping: could not restore thread {} of {} to CPUs {}: {e:#}",
+                        m.tid, m.process, m.allowed
+                    );
                 }
             }
         }
@@ -137,8 +173,8 @@ impl Drop for Housekeeping {
     }
 }
 
-/// A kernel thread may be moved if it may run on `keep_off` and on some other CPU
-/// (a thread bound to one CPU is per-CPU work and stays).
+/// A thread may be moved if it may run on `keep_off` and on some other CPU (a thread
+/// bound to one CPU is per-CPU work or pinned on purpose, and stays).
 pub fn is_movable(allowed: &BTreeSet<usize>, keep_off: usize) -> bool {
     allowed.contains(&keep_off) && allowed.len() > 1
 }
@@ -163,32 +199,50 @@ pub fn cpu_mask_hex(core: usize) -> String {
     s
 }
 
-/// Kernel threads: `kthreadd` (pid 2) and its children, as (pid, name).
-fn kernel_threads() -> Result<Vec<(u32, String)>> {
+/// A thread of the machine.
+struct Task {
+    pid: u32,
+    tid: u32,
+    process: String,
+    /// `kthreadd` (pid 2) or one of its children.
+    kernel: bool,
+}
+
+/// Every thread of every process but `except` (this process).
+fn tasks(except: u32) -> Result<Vec<Task>> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").context("reading /proc")?.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        if pid == except {
+            continue;
+        }
         let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { continue };
         let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)?.strip_prefix(':').map(str::trim));
-        if pid == 2 || field("PPid") == Some("2") {
-            out.push((pid, field("Name").unwrap_or("?").to_owned()));
+        let kernel = pid == 2 || field("PPid") == Some("2");
+        let process = field("Name").unwrap_or("?").to_owned();
+        let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+        for t in threads.flatten() {
+            if let Some(tid) = t.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) {
+                out.push(Task { pid, tid, process: process.clone(), kernel });
+            }
         }
     }
     Ok(out)
 }
 
-fn cpus_allowed(pid: u32) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+fn cpus_allowed(pid: u32, tid: u32) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
     status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:").map(|v| v.trim().to_owned()))
 }
 
-fn set_affinity(pid: u32, list: &str) -> Result<()> {
+/// `taskset -pc LIST TID` (one thread: `sched_setaffinity` takes a thread id).
+fn set_affinity(tid: u32, list: &str) -> Result<()> {
     let out = Command::new("taskset")
-        .args(["-pc", list, &pid.to_string()])
+        .args(["-pc", list, &tid.to_string()])
         .output()
         .context("running taskset (util-linux)")?;
     if !out.status.success() {
-        bail!("taskset -pc {list} {pid}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        bail!("taskset -pc {list} {tid}: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok(())
 }

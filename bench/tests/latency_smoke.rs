@@ -10,8 +10,9 @@
 //! entry (the replies' `changed`, and dmscd's `fib_changes` counter equal to the install
 //! plus the replacements), the probe route is an `api` route, frames came back with the
 //! second next hop's MAC, and the counters add up as above. It also runs with
-//! `--housekeeping-core 0` and fails unless every kernel thread's CPU affinity and the
-//! unbound-workqueue mask are as before once the harness has exited.
+//! `--housekeeping-core 0` and fails unless every thread's CPU affinity (kernel threads,
+//! other processes, this test's own) and the unbound-workqueue mask are as before once
+//! the harness has exited.
 //!
 //! The two tests run one after the other (a lock): in parallel they would share the two
 //! cores. Each has its own scratch directory; EAL file prefixes carry the harness's pid.
@@ -42,18 +43,18 @@ fn latency_smoke_counters_add_up_and_nothing_is_left() {
 #[test]
 fn latency_smoke_with_fib_churn() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let before = kernel_thread_affinities();
+    let before = thread_affinities();
     let mask_before = std::fs::read_to_string(WORKQUEUE_CPUMASK).ok();
     let r = smoke_run(
         "churn",
         &["--smoke", "--fib", "1000", "--flows", "4", "--churn", "20000", "--housekeeping-core", "0"],
     );
     let out = &r.stdout;
-    // The kernel's threads were moved off the lcore's core for the run and put back.
+    // The machine's threads were moved off the lcore's core for the run and put back.
     assert!(r.stderr.contains("housekeeping: ") && r.stderr.contains("moved to core 0"), "{}", r.stderr);
-    let after = kernel_thread_affinities();
+    let after = thread_affinities();
     let changed: Vec<_> = before.iter().filter(|(pid, list)| after.get(pid).is_some_and(|now| now != *list)).collect();
-    assert!(changed.is_empty(), "kernel threads not restored (pid, affinity before): {changed:?}");
+    assert!(changed.is_empty(), "threads not restored (tid, affinity before): {changed:?}");
     assert_eq!(std::fs::read_to_string(WORKQUEUE_CPUMASK).ok(), mask_before, "workqueue mask not restored");
     assert!(out.contains("100000 pps with churn: "), "{out}");
     // The harness checked these; the test checks that it printed them.
@@ -70,16 +71,16 @@ fn latency_smoke_with_fib_churn() {
 
 const WORKQUEUE_CPUMASK: &str = "/sys/devices/virtual/workqueue/cpumask";
 
-/// `Cpus_allowed_list` of every kernel thread (children of `kthreadd`), by pid.
-fn kernel_thread_affinities() -> std::collections::BTreeMap<u32, String> {
+/// `Cpus_allowed_list` of every thread of the machine, by thread id.
+fn thread_affinities() -> std::collections::BTreeMap<u32, String> {
     let mut out = std::collections::BTreeMap::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { continue };
-        let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)?.strip_prefix(':').map(str::trim));
-        if field("PPid") == Some("2") {
-            if let Some(list) = field("Cpus_allowed_list") {
-                out.insert(pid, list.to_owned());
+    for p in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(tasks) = std::fs::read_dir(p.path().join("task")) else { continue };
+        for t in tasks.flatten() {
+            let Some(tid) = t.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            let Ok(status) = std::fs::read_to_string(t.path().join("status")) else { continue };
+            if let Some(list) = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")) {
+                out.insert(tid, list.trim().to_owned());
             }
         }
     }
