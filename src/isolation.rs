@@ -41,18 +41,12 @@ impl HostIsolation {
     /// The forwarding CPUs the kernel does not isolate (`isolcpus=`), ascending; empty
     /// when every one is.
     pub fn not_isolated(&self, forwarding: &[usize]) -> Vec<usize> {
-        let mut v: Vec<usize> = forwarding.iter().copied().filter(|c| !self.isolated.contains(c)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+        outside(&self.isolated, forwarding)
     }
 
     /// The forwarding CPUs that still have the periodic tick (not `nohz_full=`).
     pub fn ticking(&self, forwarding: &[usize]) -> Vec<usize> {
-        let mut v: Vec<usize> = forwarding.iter().copied().filter(|c| !self.nohz_full.contains(c)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+        outside(&self.nohz_full, forwarding)
     }
 
     /// Logs, once at start-up, which forwarding CPUs are not isolated and what the
@@ -71,6 +65,14 @@ impl HostIsolation {
              rcu_nocbs=; docs/operations.md, \"Performance tuning\")"
         );
     }
+}
+
+/// The CPUs of `forwarding` not in `set`, ascending, each once.
+fn outside(set: &[usize], forwarding: &[usize]) -> Vec<usize> {
+    let mut v: Vec<usize> = forwarding.iter().copied().filter(|c| !set.contains(c)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 #[cfg(test)]

@@ -772,9 +772,15 @@ pub fn cpu_steal_ticks(cpu: u32) -> Option<u64> {
 
 /// The steal value of line `cpuN` of a `/proc/stat` text.
 pub fn parse_cpu_steal(stat: &str, cpu: u32) -> Option<u64> {
-    let label = format!("cpu{cpu}");
-    let line = stat.lines().find(|l| l.split_whitespace().next() == Some(label.as_str()))?;
-    line.split_whitespace().nth(8)?.parse().ok()
+    cpu_stat_values(stat, &format!("cpu{cpu}"))?.get(7).copied()
+}
+
+/// The values of line `label` (`cpu` for all CPUs together, `cpuN` for one) of a
+/// `/proc/stat` text: user, nice, system, idle, iowait, irq, softirq, steal, ... in
+/// clock ticks (USER_HZ, 100/s); `None` without such a line or with a non-number.
+pub fn cpu_stat_values(stat: &str, label: &str) -> Option<Vec<u64>> {
+    let line = stat.lines().find(|l| l.split_whitespace().next() == Some(label))?;
+    line.split_whitespace().skip(1).map(|x| x.parse().ok()).collect()
 }
 
 /// Restricts thread `tid` to CPU `core` (`taskset -p -c CORE TID`).

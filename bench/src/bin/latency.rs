@@ -368,10 +368,8 @@ struct Trial {
 /// Busy time of all CPUs together (`/proc/stat` line `cpu`: all but idle and iowait),
 /// clock ticks (USER_HZ, 100/s).
 fn busy_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
-    let v: Vec<u64> = line.split_whitespace().skip(1).take(8).filter_map(|x| x.parse().ok()).collect();
-    v.iter().sum::<u64>().checked_sub(*v.get(3)? + *v.get(4)?)
+    let v = churn::cpu_stat_values(&std::fs::read_to_string("/proc/stat").ok()?, "cpu")?;
+    v.iter().take(8).sum::<u64>().checked_sub(*v.get(3)? + *v.get(4)?)
 }
 
 /// Cores' worth of CPU other processes used between two samples: all CPUs' busy time
